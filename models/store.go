@@ -1,0 +1,198 @@
+// Package models is fanhook's domain: the unified fan and ticket model, the
+// raw delivery inbox, and the store that opens SQLite or PostgreSQL.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/fanhook/fanhook/migrations"
+)
+
+// Dialects the store speaks.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// SQLiteBusyTimeout is how long a SQLite writer waits for a lock before the
+// store reports itself unavailable (the webhook then answers 503), well
+// inside the contract's 10 s answer limit.
+const SQLiteBusyTimeout = 5 * time.Second
+
+// Store is an open database. DB is the writer; on SQLite it is a single
+// connection, because SQLite allows one writer and a pool of writers only
+// queues on its lock. Read is a pool for queries (admin, reports).
+type Store struct {
+	DB      *gorm.DB
+	Read    *gorm.DB
+	Dialect string
+	URL     string
+}
+
+// Options tune Open; zero values are sensible.
+type Options struct {
+	// MaxConns caps PostgreSQL connections (default 16).
+	MaxConns int
+}
+
+// Open connects to url (`sqlite:PATH` or `postgres://…`/`postgresql://…`).
+// It does not migrate: call Migrate.
+func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
+	switch {
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(databaseURL, "sqlite:"))
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return openPostgres(ctx, databaseURL, opts)
+	default:
+		return nil, fmt.Errorf("database URL must start with sqlite: or postgres:// (got %q)", redactURL(databaseURL))
+	}
+}
+
+// SQLiteDSN puts every pragma in the DSN so each connection the driver opens
+// gets them; busy_timeout comes before journal_mode so switching to WAL
+// itself waits for a lock instead of failing.
+func SQLiteDSN(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(SQLiteBusyTimeout.Milliseconds()))
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	q.Set("_cache_size", "-16000")
+	if readOnly {
+		q.Set("_query_only", "1")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: needs a file path, e.g. sqlite:fanhook.db")
+	}
+	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
+	w, err := gorm.Open(sqlite.Open(SQLiteDSN(path, false)), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	wdb, _ := w.DB()
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := wdb.PingContext(ctx); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := gorm.Open(sqlite.Open(SQLiteDSN(path, true)), cfg)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite %s for reading: %w", path, err)
+	}
+	rdb, _ := r.DB()
+	rdb.SetMaxOpenConns(4)
+	rdb.SetMaxIdleConns(4)
+	return &Store{DB: w, Read: r, Dialect: DialectSQLite, URL: "sqlite:" + path}, nil
+}
+
+func openPostgres(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
+	n := opts.MaxConns
+	if n <= 0 {
+		n = 16
+	}
+	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
+	db, err := gorm.Open(postgres.Open(databaseURL), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres %s: %w", redactURL(databaseURL), err)
+	}
+	sqlDB, _ := db.DB()
+	// Idle = open: a burst should not pay for new connections.
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", redactURL(databaseURL), err)
+	}
+	return &Store{DB: db, Read: db, Dialect: DialectPostgres, URL: databaseURL}, nil
+}
+
+// Migrate applies every pending migration, each in its own transaction.
+func (s *Store) Migrate(ctx context.Context) error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	var (
+		dialect goose.Dialect
+		dir     fs.FS
+	)
+	if s.Dialect == DialectSQLite {
+		dialect = goose.DialectSQLite3
+		dir, _ = fs.Sub(migrations.SQLite, "sqlite")
+	} else {
+		dialect = goose.DialectPostgres
+		dir, _ = fs.Sub(migrations.Postgres, "postgres")
+	}
+	p, err := goose.NewProvider(dialect, sqlDB, dir)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping tells whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	var errs []error
+	for _, g := range []*gorm.DB{s.Read, s.DB} {
+		if sqlDB, err := g.DB(); err == nil {
+			errs = append(errs, sqlDB.Close())
+		}
+		if s.Read == s.DB {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SQL returns the writer's database/sql handle, for the hot paths that
+// bypass gorm (group commit, batched normalization).
+func (s *Store) SQL() *sql.DB {
+	sqlDB, _ := s.DB.DB()
+	return sqlDB
+}
+
+// redactURL hides a password in a database URL before it reaches a message.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
