@@ -97,6 +97,12 @@ LEFT JOIN (
                tk.unit_price_minor, tk.booking_fee_minor, rt.scanned_at, rt.people_in
         FROM tickets tk
         JOIN report_tickets rt ON rt.ticket_id = tk.id
+        UNION ALL
+        -- An order known without its ticket lines (a Tikkl transaction
+        -- whose ticket webhooks are off) still counts, with its ticket count.
+        SELECT o.event_id, NULL, o.id, o.ticket_count, NULL, NULL, NULL, 0
+        FROM orders o
+        WHERE NOT EXISTS (SELECT 1 FROM tickets x WHERE x.order_id = o.id)
     ) t
     GROUP BY t.event_id, t.currency
 ) s ON s.event_id = e.id;

@@ -1,0 +1,155 @@
+package sync
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Out-of-order safety rests on one rule, applied field by field: a value is
+// replaced only by a value from a newer fact; between facts of the same time
+// the larger canonical value wins. That rule is a maximum, so the final row
+// is the same whatever order the deliveries arrive in.
+
+// fieldTimesLayout is fixed-width so that stamps compare as strings.
+const fieldTimesLayout = "2006-01-02T15:04:05.000000000Z"
+
+// stubTime stamps values that only mention a row (an event named by a
+// ticket): any real fact about the row beats them.
+var stubTime = time.Time{}
+
+// fieldValue is one column's proposed value with the time of its fact.
+type fieldValue struct {
+	col string
+	val any // string, int64 or time.Time; never nil
+	at  time.Time
+}
+
+// fieldTimes maps a column to the stamp of the fact that set it.
+type fieldTimes map[string]string
+
+func parseFieldTimes(raw string) fieldTimes {
+	ft := fieldTimes{}
+	if raw != "" {
+		_ = json.Unmarshal([]byte(raw), &ft) // a damaged map only weakens old stamps
+	}
+	return ft
+}
+
+func (ft fieldTimes) String() string {
+	b, _ := json.Marshal(map[string]string(ft))
+	return string(b)
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(fieldTimesLayout) }
+
+// canonical renders a value for the tie-break; status columns compare by
+// lifecycle rank first so that Live beats Draft at the same instant.
+func canonical(col string, v any) string {
+	var s string
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	case int64:
+		s = fmt.Sprintf("%020d", x)
+	case int:
+		s = fmt.Sprintf("%020d", x)
+	case float64:
+		s = fmt.Sprintf("%020d", int64(x))
+	case time.Time:
+		s = stamp(x)
+	default:
+		s = fmt.Sprint(x)
+	}
+	if col == "status" {
+		return strconv.Itoa(statusRank(s)) + ":" + s
+	}
+	return s
+}
+
+func statusRank(status string) int {
+	switch strings.ToLower(status) {
+	case "draft":
+		return 1
+	case "live", "published", "on_sale":
+		return 2
+	case "ended", "cancelled", "canceled":
+		return 3
+	}
+	return 0
+}
+
+// mergeFields decides which proposed values win over the current row.
+// current holds the row's values by column (nil or missing: unknown). It
+// returns the winning columns and updates times in place.
+func mergeFields(current map[string]any, times fieldTimes, proposed []fieldValue) map[string]any {
+	won := map[string]any{}
+	for _, p := range proposed {
+		if won[p.col] != nil {
+			// Two values for one column in one delivery: same rule.
+			if !beats(p, times[p.col], won[p.col]) {
+				continue
+			}
+		} else if cur, has := current[p.col]; has && cur != nil {
+			if !beats(p, times[p.col], cur) {
+				continue
+			}
+		}
+		won[p.col] = p.val
+		times[p.col] = stamp(p.at)
+	}
+	for col, v := range won {
+		if cur, has := current[col]; has && canonical(col, cur) == canonical(col, v) {
+			delete(won, col)
+		}
+	}
+	return won
+}
+
+func beats(p fieldValue, curStamp string, cur any) bool {
+	s := stamp(p.at)
+	if curStamp == "" {
+		curStamp = stamp(stubTime)
+	}
+	if s != curStamp {
+		return s > curStamp
+	}
+	return canonical(p.col, p.val) > canonical(p.col, cur)
+}
+
+// proposals builds fieldValues, skipping empty strings and nil pointers so
+// that "not given" never erases what is known.
+type proposals struct {
+	at   time.Time
+	list []fieldValue
+}
+
+func (p *proposals) str(col, v string) {
+	if v = strings.TrimSpace(v); v != "" {
+		p.list = append(p.list, fieldValue{col, v, p.at})
+	}
+}
+
+func (p *proposals) int(col string, v *int64) {
+	if v != nil {
+		p.list = append(p.list, fieldValue{col, *v, p.at})
+	}
+}
+
+func (p *proposals) id(col string, v int64) {
+	if v != 0 {
+		p.list = append(p.list, fieldValue{col, v, p.at})
+	}
+}
+
+func (p *proposals) time(col string, v *time.Time) {
+	if v != nil && !v.IsZero() {
+		p.list = append(p.list, fieldValue{col, v.UTC(), p.at})
+	}
+}

@@ -1,0 +1,126 @@
+package sync
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// seedFiles adds every testdata body of provider (valid and invalid) to f.
+func seedFiles(f *testing.F, provider string) {
+	for _, pattern := range []string{"*.json", "invalid/*.json"} {
+		paths, _ := filepath.Glob(filepath.Join("testdata", provider, pattern))
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+}
+
+// fuzzParser checks the invariants every parser keeps on any input: no
+// panic, the provider named, and person references in range.
+func fuzzParser(f *testing.F, provider string, parse func([]byte, time.Time) (Facts, error)) {
+	seedFiles(f, provider)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		facts, err := parse(body, receivedAt)
+		if facts.Provider != provider {
+			t.Fatalf("provider %q", facts.Provider)
+		}
+		if err != nil {
+			return
+		}
+		if facts.FactAt.IsZero() || facts.FactAt.Location() != time.UTC {
+			t.Fatalf("FactAt %v", facts.FactAt)
+		}
+		in := func(i int) bool { return i >= -1 && i < len(facts.People) }
+		for _, c := range facts.Consents {
+			if c.Person < 0 || !in(c.Person) {
+				t.Fatalf("consent person %d of %d", c.Person, len(facts.People))
+			}
+		}
+		for _, tk := range facts.Tickets {
+			if !in(tk.Person) {
+				t.Fatalf("ticket person %d", tk.Person)
+			}
+		}
+		if facts.Order != nil && !in(facts.Order.Person) {
+			t.Fatalf("order person %d", facts.Order.Person)
+		}
+		if facts.FormEntry != nil && !in(facts.FormEntry.Person) {
+			t.Fatalf("form person %d", facts.FormEntry.Person)
+		}
+	})
+}
+
+func FuzzParseFIXR(f *testing.F)         { fuzzParser(f, ProviderFIXR, ParseFIXR) }
+func FuzzParseTikkl(f *testing.F)        { fuzzParser(f, ProviderTikkl, ParseTikkl) }
+func FuzzParseTradableBits(f *testing.F) { fuzzParser(f, ProviderTradableBits, ParseTradableBits) }
+func FuzzParseVibes(f *testing.F)        { fuzzParser(f, ProviderVibes, ParseVibes) }
+
+func FuzzDeliveryKey(f *testing.F) {
+	providers := []string{ProviderFIXR, ProviderTikkl, ProviderTradableBits, ProviderVibes}
+	for _, p := range providers {
+		seedFiles(f, p)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, p := range providers {
+			if _, key := DeliveryKey(p, body); key == "" {
+				t.Fatalf("%s: empty dedup key", p)
+			}
+		}
+	})
+}
+
+func FuzzParseMinorUnits(f *testing.F) {
+	for _, s := range []string{"8.0", "150.75", "0.82", "-3", "1e2", "12.500", "3500", "1,234.50", ".5", "9223372036854775807"} {
+		for _, c := range []string{"GBP", "JPY", "BHD", "xx"} {
+			f.Add(s, c)
+		}
+	}
+	f.Fuzz(func(t *testing.T, amount, currency string) {
+		v, err := ParseMinorUnits(amount, currency)
+		if err != nil {
+			return
+		}
+		// A parsed amount is an exact integer: scaling it back must agree
+		// in sign with the input.
+		if v < 0 && !containsMinus(amount) {
+			t.Fatalf("%q -> %d", amount, v)
+		}
+	})
+}
+
+func containsMinus(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '-' {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{
+		"2023-09-20T10:57:14UTC", "2023-08-25T16:58:00Z", "2017-01-01T00:00Z",
+		"2023-09-20T10:57:14", "2023-09-20 10:57:14", "2023-09-20", "2023-08-25T17:58:00.5+01:00",
+		"11/05/1991", "1991/05/11",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if tm, err := ParseTime(s); err == nil && tm.Location() != time.UTC {
+			t.Fatalf("%q: not UTC", s)
+		}
+		if d, err := ParseDate(s); err == nil {
+			if _, err := time.Parse("2006-01-02", d); err != nil {
+				t.Fatalf("ParseDate(%q) = %q", s, d)
+			}
+		}
+		_ = NormalizeEmail(s)
+		_ = NormalizePhone(s, "GB")
+	})
+}

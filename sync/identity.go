@@ -1,0 +1,128 @@
+package sync
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/unicode/norm"
+)
+
+// NormalizeEmail returns the form emails are matched on (CONTRACT: trimmed,
+// lower-cased, Unicode NFC), or "" when s cannot be an address, so that junk
+// typed into a form never becomes a key that merges fans.
+func NormalizeEmail(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 320 || !utf8.ValidString(s) {
+		return ""
+	}
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "mailto:"), "MAILTO:")
+	s = strings.ToLower(norm.NFC.String(s))
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return ""
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' || r == ';' || r == '<' || r == '>' {
+			return ""
+		}
+	}
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") ||
+		strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return ""
+	}
+	return s
+}
+
+// NormalizePhone returns s in E.164, or "" when it is not a possible number.
+// National numbers are read in defaultRegion ("GB" when empty). Vibes sends
+// MDNs as bare digits with the country code ("14088881234"), so a long run of
+// digits is first tried as international.
+func NormalizePhone(s, defaultRegion string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 64 {
+		return ""
+	}
+	if defaultRegion == "" {
+		defaultRegion = "GB"
+	}
+	defaultRegion = strings.ToUpper(defaultRegion)
+	if !strings.HasPrefix(s, "+") {
+		if d := phoneDigits(s); len(d) >= 11 && !strings.HasPrefix(d, "0") {
+			if e := e164("+"+d, defaultRegion); e != "" {
+				return e
+			}
+		}
+	}
+	return e164(s, defaultRegion)
+}
+
+func e164(s, region string) string {
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil || !phonenumbers.IsPossibleNumber(n) {
+		return ""
+	}
+	return phonenumbers.Format(n, phonenumbers.E164)
+}
+
+// phoneDigits returns s's digits if s is only digits and common separators,
+// else "".
+func phoneDigits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return ""
+		}
+	}
+	return b.String()
+}
+
+// SplitFullName splits a full name on its last space: "Mary Ann Smith" gives
+// "Mary Ann" and "Smith". A single word is a first name.
+func SplitFullName(full string) (first, last string) {
+	f := strings.Fields(full)
+	switch len(f) {
+	case 0:
+		return "", ""
+	case 1:
+		return f[0], ""
+	}
+	return strings.Join(f[:len(f)-1], " "), f[len(f)-1]
+}
+
+// keyed reports whether p carries something a fan can be found by; a person
+// with only a name would create a new fan on every replay.
+func (p Person) keyed() bool {
+	return len(p.IDs) > 0 || p.Email != "" || p.Phone != ""
+}
+
+// addID appends a provider identity unless its value is empty.
+func (p *Person) addID(kind, value string) {
+	if value != "" {
+		p.IDs = append(p.IDs, Identity{Kind: kind, Value: value})
+	}
+}
+
+// setDateOfBirth keeps a birth date only when it parses: it is typed by
+// fans, and a bad one must not fail the whole delivery (the raw body keeps it).
+func (p *Person) setDateOfBirth(s string) {
+	if d, err := ParseDate(s); err == nil {
+		p.DateOfBirth = d
+	}
+}
+
+// addPerson appends p to f.People and returns its index, or -1 when p has
+// nothing to be found by.
+func (f *Facts) addPerson(p Person) int {
+	if !p.keyed() {
+		return -1
+	}
+	f.People = append(f.People, p)
+	return len(f.People) - 1
+}

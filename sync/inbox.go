@@ -1,0 +1,258 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/fanhook/fanhook/models"
+)
+
+// ErrUnavailable means the store cannot take a delivery now (SQLite locked
+// past its busy timeout, PostgreSQL down): the provider should retry.
+var ErrUnavailable = errors.New("store unavailable")
+
+// InboxOptions tune the inbox; zero values are sensible.
+type InboxOptions struct {
+	// OnCommit runs after each committed batch (wakes the worker).
+	OnCommit func()
+	// MaxBatch caps the deliveries written in one transaction (default 256).
+	MaxBatch int
+}
+
+// Inbox commits raw deliveries with group commit: one writer goroutine takes
+// every delivery queued while the previous transaction ran and writes them
+// all in one transaction, so concurrent requests share one fsync. Each
+// caller is answered only once its own delivery is committed.
+type Inbox struct {
+	store *models.Store
+	log   zerolog.Logger
+	opts  InboxOptions
+	queue chan *inboxItem
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+type inboxItem struct {
+	d      *models.Delivery
+	result chan inboxResult
+}
+
+type inboxResult struct {
+	id        int64
+	duplicate bool
+	err       error
+}
+
+// NewInbox returns an inbox; call Start before Accept.
+func NewInbox(store *models.Store, log zerolog.Logger, opts InboxOptions) *Inbox {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	return &Inbox{
+		store: store, log: log, opts: opts,
+		queue: make(chan *inboxItem, 4*opts.MaxBatch),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+}
+
+// Start runs the writer goroutine.
+func (i *Inbox) Start() { go i.writeLoop() }
+
+// Close stops the writer after committing what is queued.
+func (i *Inbox) Close() {
+	select {
+	case <-i.stop:
+	default:
+		close(i.stop)
+	}
+	<-i.done
+}
+
+// PrepareDelivery fills what the inbox derives from the raw body: event
+// type, deduplication key, checksum and the initial status.
+func PrepareDelivery(d *models.Delivery) {
+	d.EventType, d.DedupKey = DeliveryKey(d.Provider, d.Body)
+	sum := sha256.Sum256(d.Body)
+	d.BodySHA256 = hex.EncodeToString(sum[:])
+	if d.Status == "" {
+		d.Status = models.StatusPending
+	}
+	if d.Headers == "" {
+		d.Headers = "{}"
+	}
+	d.ReceivedAt = d.ReceivedAt.UTC()
+}
+
+// Accept commits d and returns its id, or the id of the same delivery stored
+// before (duplicate). It returns only after the commit.
+func (i *Inbox) Accept(ctx context.Context, d *models.Delivery) (int64, bool, error) {
+	PrepareDelivery(d)
+	item := &inboxItem{d: d, result: make(chan inboxResult, 1)}
+	select {
+	case i.queue <- item:
+	case <-i.stop:
+		return 0, false, fmt.Errorf("%w: shutting down", ErrUnavailable)
+	case <-ctx.Done():
+		return 0, false, fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
+	}
+	select {
+	case r := <-item.result:
+		return r.id, r.duplicate, r.err
+	case <-ctx.Done():
+		return 0, false, fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
+	}
+}
+
+func (i *Inbox) writeLoop() {
+	defer close(i.done)
+	for {
+		var first *inboxItem
+		select {
+		case first = <-i.queue:
+		case <-i.stop:
+			i.drainOnStop()
+			return
+		}
+		i.commitBatch(i.collect(first))
+	}
+}
+
+// collect takes what else is queued right now, up to MaxBatch.
+func (i *Inbox) collect(first *inboxItem) []*inboxItem {
+	batch := []*inboxItem{first}
+	for len(batch) < i.opts.MaxBatch {
+		select {
+		case it := <-i.queue:
+			batch = append(batch, it)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (i *Inbox) drainOnStop() {
+	for {
+		select {
+		case it := <-i.queue:
+			i.commitBatch(i.collect(it))
+		default:
+			return
+		}
+	}
+}
+
+func (i *Inbox) commitBatch(batch []*inboxItem) {
+	ds := make([]*models.Delivery, len(batch))
+	for k, it := range batch {
+		ds[k] = it.d
+	}
+	// The commit gets its own deadline: a caller that gave up must not
+	// abort its neighbours' transaction.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	results, err := insertDeliveries(ctx, i.store, ds)
+	cancel()
+	if err != nil {
+		i.log.Error().Err(err).Int("batch", len(batch)).Msg("inbox commit failed")
+		err = fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	for k, it := range batch {
+		if err != nil {
+			it.result <- inboxResult{err: err}
+			continue
+		}
+		it.result <- results[k]
+	}
+	if err == nil && i.opts.OnCommit != nil {
+		i.opts.OnCommit()
+	}
+}
+
+// insertDeliveries writes ds in one transaction with one multi-row insert;
+// rows whose key exists already come back as duplicates with the old id.
+func insertDeliveries(ctx context.Context, store *models.Store, ds []*models.Delivery) ([]inboxResult, error) {
+	tx, err := store.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	const cols = 10
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO deliveries (provider, dedup_key, event_type, headers, body, body_sha256,
+		status, error, attempts, received_at) VALUES `)
+	args := make([]any, 0, cols*len(ds))
+	n := 0
+	for k, d := range ds {
+		if k > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for c := 0; c < cols; c++ {
+			if c > 0 {
+				sb.WriteString(", ")
+			}
+			n++
+			sb.WriteString(placeholder(store.Dialect, n))
+		}
+		sb.WriteByte(')')
+		args = append(args, d.Provider, d.DedupKey, d.EventType, d.Headers, d.Body, d.BodySHA256,
+			d.Status, d.Error, d.Attempts, d.ReceivedAt)
+	}
+	sb.WriteString(" ON CONFLICT (provider, dedup_key) DO NOTHING RETURNING id, provider, dedup_key")
+	rows, err := tx.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("insert deliveries: %w", err)
+	}
+	inserted := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var provider, key string
+		if err := rows.Scan(&id, &provider, &key); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("insert deliveries: %w", err)
+		}
+		inserted[provider+"\x00"+key] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("insert deliveries: %w", err)
+	}
+	results := make([]inboxResult, len(ds))
+	claimed := map[string]bool{}
+	for k, d := range ds {
+		key := d.Provider + "\x00" + d.DedupKey
+		if id, ok := inserted[key]; ok && !claimed[key] {
+			claimed[key] = true
+			results[k] = inboxResult{id: id}
+			d.ID = id
+			continue
+		}
+		var id int64
+		q := "SELECT id FROM deliveries WHERE provider = " + placeholder(store.Dialect, 1) +
+			" AND dedup_key = " + placeholder(store.Dialect, 2)
+		if err := tx.QueryRowContext(ctx, q, d.Provider, d.DedupKey).Scan(&id); err != nil {
+			return nil, fmt.Errorf("find duplicate delivery: %w", err)
+		}
+		results[k] = inboxResult{id: id, duplicate: true}
+		d.ID = id
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return results, nil
+}
+
+func placeholder(dialect string, n int) string {
+	if dialect == models.DialectPostgres {
+		return fmt.Sprintf("$%d", n)
+	}
+	return "?"
+}

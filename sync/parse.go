@@ -1,0 +1,211 @@
+package sync
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Provider names as they appear in routes, the inbox and Facts.Provider.
+const (
+	ProviderFIXR         = "fixr"
+	ProviderTikkl        = "tikkl"
+	ProviderTradableBits = "tradablebits"
+	ProviderVibes        = "vibes"
+)
+
+// ParseDelivery parses one stored delivery of provider into Facts.
+func ParseDelivery(provider string, body []byte, receivedAt time.Time) (Facts, error) {
+	switch provider {
+	case ProviderFIXR:
+		return ParseFIXR(body, receivedAt)
+	case ProviderTikkl:
+		return ParseTikkl(body, receivedAt)
+	case ProviderTradableBits:
+		return ParseTradableBits(body, receivedAt)
+	case ProviderVibes:
+		return ParseVibes(body, receivedAt)
+	}
+	return Facts{Provider: provider}, fmt.Errorf("unknown provider %q", provider)
+}
+
+// DeliveryKey gives the event type and dedup key the inbox stores at ingest
+// (CONTRACT "Deduplication keys"). It never fails: whatever the body, the
+// fallback key is the hex SHA-256 of the raw bytes, so nothing authenticated
+// is dropped for lack of an id.
+func DeliveryKey(provider string, body []byte) (eventType, dedupKey string) {
+	var top map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	_ = dec.Decode(&top) // a nil map just means "no keys"
+	field := func(k string) string { return rawScalar(top[k]) }
+
+	switch provider {
+	case ProviderFIXR:
+		eventType = field("event")
+		if id := field("message_id"); id != "" {
+			dedupKey = id + ":" + eventType
+		}
+	case ProviderTikkl:
+		eventType = field("objectType")
+	case ProviderTradableBits:
+		eventType = "activity"
+		dedupKey = field("activity_id")
+	case ProviderVibes:
+		eventType = firstNonEmpty(field("callback_type"), field("event_type"))
+		dedupKey = field("event_id")
+	}
+	if dedupKey == "" {
+		sum := sha256.Sum256(body)
+		dedupKey = hex.EncodeToString(sum[:])
+	}
+	return eventType, dedupKey
+}
+
+// rawScalar reads a JSON string or number as text; anything else is "".
+func rawScalar(raw json.RawMessage) string {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if len(raw) == 0 || dec.Decode(&v) != nil {
+		return ""
+	}
+	return str(v)
+}
+
+// The helpers below read the generic JSON tree liberally: providers send ids
+// as numbers or strings, nulls for absent fields, and numbers as strings.
+
+type object = map[string]any
+
+// decodeObject parses a body that must be one JSON object, keeping numbers
+// as json.Number so that ids and amounts keep their exact text.
+func decodeObject(body []byte) (object, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var m object
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decode body: %w", err)
+	}
+	if m == nil {
+		return nil, errors.New("decode body: not a JSON object")
+	}
+	return m, nil
+}
+
+// str returns a string or number as trimmed text, a bool as "true"/"false",
+// and "" for null, objects and arrays.
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case json.Number:
+		return x.String()
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	}
+	return ""
+}
+
+func getStr(m object, key string) string { return str(m[key]) }
+
+// getObj returns m[key] if it is an object, else nil (reads on nil maps are
+// safe, so callers need no checks).
+func getObj(m object, key string) object {
+	o, _ := m[key].(map[string]any)
+	return o
+}
+
+// getList returns m[key] as a list; a lone object counts as a list of one.
+func getList(m object, key string) []object {
+	var out []object
+	switch x := m[key].(type) {
+	case []any:
+		for _, e := range x {
+			if o, ok := e.(map[string]any); ok {
+				out = append(out, o)
+			}
+		}
+	case map[string]any:
+		out = append(out, x)
+	}
+	return out
+}
+
+// getInt reads an integer given as number or string. Absent, null or ""
+// gives nil; anything else that is not an integer is an error.
+func getInt(m object, key string) (*int64, error) {
+	s := getStr(m, key)
+	if s == "" {
+		return nil, nil
+	}
+	n, err := parseDecimal(s, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", key, s, err)
+	}
+	return &n, nil
+}
+
+// getCount is getInt for quantities, which cannot be negative.
+func getCount(m object, key string) (*int64, error) {
+	n, err := getInt(m, key)
+	if err == nil && n != nil && *n < 0 {
+		err = fmt.Errorf("%s %d: negative", key, *n)
+	}
+	return n, err
+}
+
+// getTime reads an optional time: nil when absent, an error when unreadable.
+func getTime(m object, key string) (*time.Time, error) {
+	s := getStr(m, key)
+	if s == "" {
+		return nil, nil
+	}
+	t, err := ParseTime(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	return &t, nil
+}
+
+// factTime is the provider's time in m[key], or receivedAt when absent.
+func factTime(m object, key string, receivedAt time.Time) (time.Time, error) {
+	t, err := getTime(m, key)
+	if err != nil || t == nil {
+		return receivedAt.UTC(), err
+	}
+	return *t, nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// jsonText renders a non-string JSON value as compact JSON text; null is ""
+// (a blank field, as Tradable Bits means it).
+func jsonText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}

@@ -1,0 +1,173 @@
+package sync
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ParseTradableBits parses an app-listener "Submit Campaign Form" post:
+// {activity_id, fan_id, activity_duration_ms, entry_form, ...campaign fields}.
+// Form fields are typed by fans, so bad values in them never fail the entry.
+func ParseTradableBits(body []byte, receivedAt time.Time) (Facts, error) {
+	f := Facts{Provider: ProviderTradableBits, EventType: "activity", FactAt: receivedAt.UTC()}
+	m, err := decodeObject(body)
+	if err != nil {
+		return f, err
+	}
+	form, err := entryForm(m["entry_form"])
+	if err != nil {
+		return f, fmt.Errorf("tradablebits entry_form: %w", err)
+	}
+	fields := make(map[string]string, len(form)+len(m))
+	for k, v := range form {
+		fields[k] = v
+	}
+	for k, v := range m {
+		if _, taken := fields[k]; !taken && k != "entry_form" {
+			fields[k] = jsonText(v)
+		}
+	}
+	fe := &FormEntryFact{ActivityID: getStr(m, "activity_id"), Fields: fields}
+	// Duration is informational and documented as sometimes blank: a
+	// non-integer is dropped rather than failing the entry.
+	fe.DurationMs, _ = getInt(m, "activity_duration_ms")
+
+	person, consent := formPerson(form)
+	person.addID(IdentityTradableBitsFan, getStr(m, "fan_id"))
+	fe.Person = f.addPerson(person)
+	if consent != "" && fe.Person >= 0 {
+		f.Consents = append(f.Consents, ConsentFact{
+			Person: fe.Person, Topic: TopicMarketing, Status: consent, At: f.FactAt,
+			Detail: map[string]string{"activity_id": fe.ActivityID},
+		})
+	}
+	f.FormEntry = fe
+	return f, nil
+}
+
+// entryForm decodes entry_form, documented as a URL-encoded string but
+// accepted as an already-decoded object too. Repeated keys are joined by ",".
+func entryForm(v any) (map[string]string, error) {
+	out := map[string]string{}
+	switch x := v.(type) {
+	case nil:
+	case string:
+		for k, vs := range parseForm(x) {
+			out[k] = strings.Join(vs, ",")
+		}
+	case map[string]any:
+		for k, e := range x {
+			if list, ok := e.([]any); ok {
+				parts := make([]string, len(list))
+				for i, p := range list {
+					parts[i] = jsonText(p)
+				}
+				out[k] = strings.Join(parts, ",")
+			} else {
+				out[k] = jsonText(e)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unexpected JSON %T", v)
+	}
+	return out, nil
+}
+
+// parseForm is url.ParseQuery without its all-or-nothing error: a stray
+// "%" or ";" typed by a fan keeps that pair undecoded instead of failing the
+// entry.
+func parseForm(s string) map[string][]string {
+	out := map[string][]string{}
+	for _, pair := range strings.Split(strings.TrimPrefix(strings.TrimSpace(s), "?"), "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		out[unescapeForm(k)] = append(out[unescapeForm(k)], unescapeForm(v))
+	}
+	return out
+}
+
+func unescapeForm(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// formKeys maps a campaign designer's field names (lower-cased, with spaces
+// and dashes as underscores) to the fan attribute they fill.
+var formKeys = map[string]string{
+	"email": "email", "e_mail": "email", "email_address": "email",
+	"first_name": "first", "firstname": "first", "given_name": "first",
+	"last_name": "last", "lastname": "last", "surname": "last", "family_name": "last",
+	"name": "full", "full_name": "full", "fullname": "full",
+	"phone": "phone", "mobile": "phone", "phone_number": "phone", "mobile_number": "phone", "cell": "phone",
+	"birthday": "dob", "dob": "dob", "birth_date": "dob", "date_of_birth": "dob", "birthdate": "dob",
+	"postal_code": "postcode", "zip": "postcode", "postcode": "postcode", "zip_code": "postcode", "zipcode": "postcode", "post_code": "postcode",
+	"country": "country",
+	"opt_in":  "optin", "optin": "optin", "newsletter": "optin",
+}
+
+// formPerson fills a person from the known form fields and returns the
+// marketing consent they state ("" when none).
+func formPerson(form map[string]string) (Person, string) {
+	byAttr := map[string]string{}
+	// Sorted keys make the pick deterministic when two fields map to one
+	// attribute ("Email" and "email_address").
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		nk := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(k)))
+		attr, ok := formKeys[nk]
+		v := strings.TrimSpace(form[k])
+		if !ok || v == "" {
+			continue
+		}
+		if attr == "optin" {
+			if formBool(v) == "" {
+				continue
+			}
+		}
+		if _, seen := byAttr[attr]; !seen {
+			byAttr[attr] = v
+		}
+	}
+	p := Person{
+		Email:     NormalizeEmail(byAttr["email"]),
+		FirstName: byAttr["first"],
+		LastName:  byAttr["last"],
+		FullName:  byAttr["full"],
+		Postcode:  byAttr["postcode"],
+		Country:   byAttr["country"],
+	}
+	if p.FullName != "" && p.FirstName == "" && p.LastName == "" {
+		p.FirstName, p.LastName = SplitFullName(p.FullName)
+	}
+	region := "GB"
+	if c := byAttr["country"]; len(c) == 2 {
+		region = strings.ToUpper(c)
+	}
+	if p.Phone = NormalizePhone(byAttr["phone"], region); p.Phone == "" && region != "GB" {
+		p.Phone = NormalizePhone(byAttr["phone"], "GB")
+	}
+	p.setDateOfBirth(byAttr["dob"])
+	return p, formBool(byAttr["optin"])
+}
+
+// formBool reads a checkbox-ish value as a marketing consent.
+func formBool(v string) string {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on", "y", "opt_in", "checked":
+		return ConsentMarketingOptIn
+	case "0", "false", "no", "off", "n", "opt_out":
+		return ConsentMarketingOptOut
+	}
+	return ""
+}

@@ -1,0 +1,164 @@
+package sync
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// row names a row of one of the stamped tables (fans, events, orders,
+// tickets, vibes_lists) by its natural key.
+type row struct {
+	table   string
+	keyCols []string
+	keyVals []any
+	// seenAt is a new fan's first and last seen time: the fact's time, so
+	// that the answer does not depend on when the worker ran.
+	seenAt time.Time
+}
+
+// upsertStamped creates the row if it is missing and applies the proposed
+// values by the field-time rule. It writes only when a value changes, so a
+// row that thousands of deliveries merely mention (a hot event) is read, not
+// locked.
+func upsertStamped(tx *gorm.DB, r row, props []fieldValue, now time.Time) (int64, error) {
+	cols := uniqueCols(props)
+	id, current, times, err := loadStamped(tx, r, cols)
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		id, err = insertStamped(tx, r, props, now)
+		if err != nil || id != 0 {
+			return id, err
+		}
+		// Lost a race with another worker: the row exists now.
+		if id, current, times, err = loadStamped(tx, r, cols); err != nil {
+			return 0, err
+		}
+		if id == 0 {
+			return 0, fmt.Errorf("%s: row vanished after conflict", r.table)
+		}
+	}
+	won := mergeFields(current, times, props)
+	if len(won) == 0 {
+		return id, nil
+	}
+	sets := make([]string, 0, len(won)+2)
+	args := make([]any, 0, len(won)+3)
+	for _, col := range cols {
+		if v, ok := won[col]; ok {
+			sets = append(sets, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	sets = append(sets, "field_times = ?")
+	args = append(args, times.String())
+	if r.table != "vibes_lists" {
+		sets = append(sets, "updated_at = ?")
+		args = append(args, now)
+	}
+	args = append(args, id)
+	if err := tx.Exec("UPDATE "+r.table+" SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...).Error; err != nil {
+		return 0, fmt.Errorf("update %s: %w", r.table, err)
+	}
+	return id, nil
+}
+
+func uniqueCols(props []fieldValue) []string {
+	seen := map[string]bool{}
+	var cols []string
+	for _, p := range props {
+		if !seen[p.col] {
+			seen[p.col] = true
+			cols = append(cols, p.col)
+		}
+	}
+	return cols
+}
+
+func loadStamped(tx *gorm.DB, r row, cols []string) (int64, map[string]any, fieldTimes, error) {
+	sel := append([]string{"id", "field_times"}, cols...)
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + r.table + " WHERE " + keyWhere(r.keyCols)
+	rows, err := tx.Raw(q, r.keyVals...).Rows()
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("load %s: %w", r.table, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return 0, nil, nil, rows.Err()
+	}
+	var (
+		id     int64
+		ftRaw  sql.NullString
+		values = make([]any, len(cols))
+		dest   = make([]any, len(sel))
+	)
+	dest[0], dest[1] = &id, &ftRaw
+	for i := range cols {
+		dest[i+2] = &values[i]
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return 0, nil, nil, fmt.Errorf("load %s: %w", r.table, err)
+	}
+	current := make(map[string]any, len(cols))
+	for i, c := range cols {
+		current[c] = values[i]
+	}
+	return id, current, parseFieldTimes(ftRaw.String), nil
+}
+
+func insertStamped(tx *gorm.DB, r row, props []fieldValue, now time.Time) (int64, error) {
+	times := fieldTimes{}
+	won := mergeFields(map[string]any{}, times, props)
+	cols := append([]string{}, r.keyCols...)
+	args := append([]any{}, r.keyVals...)
+	for _, col := range uniqueCols(props) {
+		if v, ok := won[col]; ok {
+			cols = append(cols, col)
+			args = append(args, v)
+		}
+	}
+	cols = append(cols, "field_times")
+	args = append(args, times.String())
+	switch r.table {
+	case "vibes_lists":
+	case "fans":
+		cols = append(cols, "created_at", "updated_at", "first_seen_at", "last_seen_at")
+		args = append(args, now, now, r.seenAt, r.seenAt)
+	default:
+		cols = append(cols, "created_at", "updated_at")
+		args = append(args, now, now)
+	}
+	q := "INSERT INTO " + r.table + " (" + strings.Join(cols, ", ") + ") VALUES (" +
+		placeholders(len(cols)) + ")"
+	if len(r.keyCols) > 0 {
+		q += " ON CONFLICT (" + strings.Join(r.keyCols, ", ") + ") DO NOTHING"
+	}
+	q += " RETURNING id"
+	var id int64
+	err := tx.Raw(q, args...).Row().Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert %s: %w", r.table, err)
+	}
+	return id, nil
+}
+
+func keyWhere(cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = c + " = ?"
+	}
+	return strings.Join(parts, " AND ")
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

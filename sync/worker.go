@@ -1,0 +1,264 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"gorm.io/gorm"
+
+	"github.com/fanhook/fanhook/models"
+)
+
+// WorkerOptions tune the worker; zero values are sensible.
+type WorkerOptions struct {
+	BatchSize    int           // deliveries applied per transaction (default 200)
+	PollInterval time.Duration // how often to look for work when not woken (default 250ms)
+	// OnDone is told the outcome of every delivery applied (metrics).
+	OnDone func(provider, status string)
+	Now    func() time.Time
+}
+
+// maxTransientAttempts bounds retries of a delivery that keeps hitting a
+// conflict with another worker before it is marked failed.
+const maxTransientAttempts = 5
+
+// Worker normalizes stored deliveries. Several workers, in one process or
+// in several replicas on one PostgreSQL database, each claim different
+// deliveries (FOR UPDATE SKIP LOCKED), so each is applied once.
+type Worker struct {
+	store *models.Store
+	log   zerolog.Logger
+	opts  WorkerOptions
+	wake  chan struct{}
+}
+
+// NewWorker returns a worker; Run it, or call Drain or Replay directly.
+func NewWorker(store *models.Store, log zerolog.Logger, opts WorkerOptions) *Worker {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 200
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 250 * time.Millisecond
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Worker{store: store, log: log, opts: opts, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the worker new deliveries are committed.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run applies pending deliveries until ctx is cancelled; a batch in progress
+// is finished, not abandoned.
+func (w *Worker) Run(ctx context.Context) error {
+	ticker := time.NewTicker(w.opts.PollInterval)
+	defer ticker.Stop()
+	for {
+		n, err := w.applyPendingBatch(context.WithoutCancel(ctx))
+		if err != nil {
+			w.log.Error().Err(err).Msg("normalize batch")
+		}
+		if err == nil && n == w.opts.BatchSize && ctx.Err() == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.wake:
+		case <-ticker.C:
+		}
+	}
+}
+
+// Drain applies every pending delivery now and returns how many it applied.
+func (w *Worker) Drain(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := w.applyPendingBatch(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+}
+
+// claimedDelivery is what the worker reads of a delivery.
+type claimedDelivery struct {
+	ID         int64
+	Provider   string
+	Body       []byte
+	ReceivedAt time.Time
+	Attempts   int
+	PurgedAt   *time.Time
+}
+
+func (w *Worker) applyPendingBatch(ctx context.Context) (int, error) {
+	q := `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries
+		WHERE status = 'pending' ORDER BY id LIMIT ?`
+	if w.store.Dialect == models.DialectPostgres {
+		q += " FOR UPDATE SKIP LOCKED"
+	}
+	return w.applyClaimed(ctx, q, w.opts.BatchSize)
+}
+
+// applyClaimed selects deliveries with q inside one transaction and applies
+// each under its own savepoint, so one bad delivery fails alone.
+func (w *Worker) applyClaimed(ctx context.Context, q string, args ...any) (int, error) {
+	n := 0
+	err := w.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var batch []claimedDelivery
+		if err := tx.Raw(q, args...).Scan(&batch).Error; err != nil {
+			return fmt.Errorf("claim deliveries: %w", err)
+		}
+		for _, d := range batch {
+			if err := w.applyOne(tx, d); err != nil {
+				return err
+			}
+		}
+		n = len(batch)
+		return nil
+	})
+	return n, err
+}
+
+func (w *Worker) applyOne(tx *gorm.DB, d claimedDelivery) error {
+	now := w.opts.Now().UTC()
+	if d.Body == nil || d.PurgedAt != nil {
+		// Purged bodies cannot be applied again; the data they made stays.
+		return nil
+	}
+	facts, parseErr := ParseDelivery(d.Provider, d.Body, d.ReceivedAt)
+	status, applyErr := models.StatusProcessed, error(nil)
+	switch {
+	case parseErr != nil:
+		status, applyErr = models.StatusFailed, parseErr
+	case facts.Ignored:
+		status = models.StatusIgnored
+	default:
+		if err := tx.Exec("SAVEPOINT apply_delivery").Error; err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		applyErr = applyFacts(tx, d.ID, facts, now)
+		if applyErr != nil {
+			if err := tx.Exec("ROLLBACK TO SAVEPOINT apply_delivery").Error; err != nil {
+				return fmt.Errorf("rollback delivery %d: %w (after %v)", d.ID, err, applyErr)
+			}
+			status = models.StatusFailed
+			if isTransient(applyErr) && d.Attempts+1 < maxTransientAttempts {
+				status = models.StatusPending
+			}
+		}
+		if err := tx.Exec("RELEASE SAVEPOINT apply_delivery").Error; err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	errText := ""
+	if applyErr != nil {
+		errText = applyErr.Error()
+		w.log.Warn().Int64("delivery_id", d.ID).Str("provider", d.Provider).Str("status", status).
+			Msg("delivery not applied: " + safeError(applyErr))
+	}
+	err := tx.Exec(`UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1, processed_at = ?
+		WHERE id = ?`, status, errText, now, d.ID).Error
+	if err != nil {
+		return fmt.Errorf("mark delivery %d: %w", d.ID, err)
+	}
+	if w.opts.OnDone != nil && status != models.StatusPending {
+		w.opts.OnDone(d.Provider, status)
+	}
+	return nil
+}
+
+// isTransient tells conflicts with a concurrent worker (unique races,
+// deadlocks, serialization failures) from errors a retry cannot fix.
+func isTransient(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"deadlock", "could not serialize", "duplicate key", "unique constraint",
+		"database is locked", "sqlstate 40", "sqlstate 23505"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// safeError keeps a log line free of personal data: parser and database
+// errors can quote values, so only the error's first clause is logged.
+func safeError(err error) string {
+	msg := err.Error()
+	if i := strings.IndexAny(msg, "\"'"); i >= 0 {
+		msg = msg[:i] + "…"
+	}
+	return msg
+}
+
+// ReplayFilter picks deliveries to normalize again.
+type ReplayFilter struct {
+	ID       int64
+	Status   string // failed, pending, all (default failed; ignored too with all)
+	Provider string
+}
+
+// Replay applies the matching deliveries again, now, and returns how many.
+// Normalization is idempotent, so replaying processed deliveries is safe.
+func (w *Worker) Replay(ctx context.Context, f ReplayFilter) (int, error) {
+	var conds []string
+	var args []any
+	if f.ID != 0 {
+		conds = append(conds, "id = ?")
+		args = append(args, f.ID)
+	}
+	switch f.Status {
+	case "", models.StatusFailed:
+		if f.ID == 0 {
+			conds = append(conds, "status = 'failed'")
+		}
+	case models.StatusPending, models.StatusProcessed, models.StatusIgnored:
+		conds = append(conds, "status = ?")
+		args = append(args, f.Status)
+	case "all":
+	default:
+		return 0, fmt.Errorf("replay: unknown status %q (failed, pending, all)", f.Status)
+	}
+	if f.Provider != "" {
+		conds = append(conds, "provider = ?")
+		args = append(args, f.Provider)
+	}
+	where := "1 = 1"
+	if len(conds) > 0 {
+		where = strings.Join(conds, " AND ")
+	}
+	total := 0
+	var after int64
+	for {
+		q := `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries
+			WHERE ` + where + ` AND id > ? ORDER BY id LIMIT ?`
+		var ids []int64
+		if err := w.store.DB.WithContext(ctx).Raw(`SELECT id FROM deliveries WHERE `+where+` AND id > ? ORDER BY id LIMIT ?`,
+			append(append([]any{}, args...), after, w.opts.BatchSize)...).Scan(&ids).Error; err != nil {
+			return total, fmt.Errorf("replay: %w", err)
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		n, err := w.applyClaimed(ctx, q, append(append([]any{}, args...), after, w.opts.BatchSize)...)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("replay: %w", err)
+		}
+		after = ids[len(ids)-1]
+	}
+}
