@@ -121,18 +121,18 @@ type ScanFact struct {
 
 // Consent topics and statuses (CONTRACT, report_consents).
 const (
-	TopicMarketing            = "marketing"
-	TopicVibesListPrefix      = "vibes_list:"
-	TopicVibesCampaignPrefix  = "vibes_campaign:"
-	ConsentSubscribed         = "subscribed"
-	ConsentUnsubscribed       = "unsubscribed"
-	ConsentCampaignPending    = "pending"
-	ConsentCampaignConfirmed  = "confirmed"
-	ConsentCampaignRejected   = "rejected"
-	ConsentMarketingOptIn     = "opt_in"
-	ConsentMarketingOptOut    = "opt_out"
-	ConsentMarketingSoftIn    = "soft_opt_in"
-	ConsentMarketingSoftOut   = "soft_opt_out"
+	TopicMarketing           = "marketing"
+	TopicVibesListPrefix     = "vibes_list:"
+	TopicVibesCampaignPrefix = "vibes_campaign:"
+	ConsentSubscribed        = "subscribed"
+	ConsentUnsubscribed      = "unsubscribed"
+	ConsentCampaignPending   = "pending"
+	ConsentCampaignConfirmed = "confirmed"
+	ConsentCampaignRejected  = "rejected"
+	ConsentMarketingOptIn    = "opt_in"
+	ConsentMarketingOptOut   = "opt_out"
+	ConsentMarketingSoftIn   = "soft_opt_in"
+	ConsentMarketingSoftOut  = "soft_opt_out"
 )
 
 // ConsentFact is one observed consent state for a person and topic.

@@ -87,9 +87,12 @@ func statusRank(status string) int {
 
 // mergeFields decides which proposed values win over the current row.
 // current holds the row's values by column (nil or missing: unknown). It
-// returns the winning columns and updates times in place.
-func mergeFields(current map[string]any, times fieldTimes, proposed []fieldValue) map[string]any {
+// returns the columns whose value changes, and whether any stamp moved (an
+// equal value from a newer fact must still record the newer time, or an
+// older fact arriving later would win the tie-break).
+func mergeFields(current map[string]any, times fieldTimes, proposed []fieldValue) (map[string]any, bool) {
 	won := map[string]any{}
+	stamped := false
 	for _, p := range proposed {
 		if won[p.col] != nil {
 			// Two values for one column in one delivery: same rule.
@@ -102,14 +105,17 @@ func mergeFields(current map[string]any, times fieldTimes, proposed []fieldValue
 			}
 		}
 		won[p.col] = p.val
-		times[p.col] = stamp(p.at)
+		if s := stamp(p.at); times[p.col] != s {
+			times[p.col] = s
+			stamped = true
+		}
 	}
 	for col, v := range won {
 		if cur, has := current[col]; has && canonical(col, cur) == canonical(col, v) {
 			delete(won, col)
 		}
 	}
-	return won
+	return won, stamped
 }
 
 func beats(p fieldValue, curStamp string, cur any) bool {

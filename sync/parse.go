@@ -9,14 +9,16 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/fanhook/fanhook/models"
 )
 
 // Provider names as they appear in routes, the inbox and Facts.Provider.
 const (
-	ProviderFIXR         = "fixr"
-	ProviderTikkl        = "tikkl"
-	ProviderTradableBits = "tradablebits"
-	ProviderVibes        = "vibes"
+	ProviderFIXR         = models.ProviderFIXR
+	ProviderTikkl        = models.ProviderTikkl
+	ProviderTradableBits = models.ProviderTradableBits
+	ProviderVibes        = models.ProviderVibes
 )
 
 // ParseDelivery parses one stored delivery of provider into Facts.

@@ -44,8 +44,8 @@ func upsertStamped(tx *gorm.DB, r row, props []fieldValue, now time.Time) (int64
 			return 0, fmt.Errorf("%s: row vanished after conflict", r.table)
 		}
 	}
-	won := mergeFields(current, times, props)
-	if len(won) == 0 {
+	won, stamped := mergeFields(current, times, props)
+	if len(won) == 0 && !stamped {
 		return id, nil
 	}
 	sets := make([]string, 0, len(won)+2)
@@ -114,7 +114,7 @@ func loadStamped(tx *gorm.DB, r row, cols []string) (int64, map[string]any, fiel
 
 func insertStamped(tx *gorm.DB, r row, props []fieldValue, now time.Time) (int64, error) {
 	times := fieldTimes{}
-	won := mergeFields(map[string]any{}, times, props)
+	won, _ := mergeFields(map[string]any{}, times, props)
 	cols := append([]string{}, r.keyCols...)
 	args := append([]any{}, r.keyVals...)
 	for _, col := range uniqueCols(props) {

@@ -137,3 +137,11 @@ func drain(t testing.TB, store *models.Store) {
 		t.Fatalf("drain: %v", err)
 	}
 }
+
+func replayAll(t testing.TB, store *models.Store) {
+	t.Helper()
+	w := sync.NewWorker(store, zerolog.Nop(), sync.WorkerOptions{Now: func() time.Time { return receivedAt }})
+	if _, err := w.Replay(context.Background(), sync.ReplayFilter{Status: "all"}); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+}
