@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
 )
 
 // applier writes one delivery's Facts into the unified model inside the
 // caller's transaction. Applying the same Facts again changes nothing.
 type applier struct {
-	tx         *gorm.DB
+	tx         *sqlTx
 	facts      Facts
 	deliveryID int64
 	now        time.Time
@@ -23,7 +22,7 @@ type applier struct {
 }
 
 // applyFacts is the single writer of the unified model.
-func applyFacts(tx *gorm.DB, deliveryID int64, f Facts, now time.Time) error {
+func applyFacts(tx *sqlTx, deliveryID int64, f Facts, now time.Time) error {
 	a := &applier{tx: tx, facts: f, deliveryID: deliveryID, now: now, tickets: map[string]int64{}}
 	a.facts.FactAt = f.FactAt.UTC()
 	steps := []func() error{
@@ -41,7 +40,8 @@ func applyFacts(tx *gorm.DB, deliveryID int64, f Facts, now time.Time) error {
 // forgetDerivedRows drops the ledger rows this delivery wrote before, so a
 // replay rewrites them instead of adding copies.
 func (a *applier) forgetDerivedRows() error {
-	return a.tx.Exec("DELETE FROM consent_changes WHERE delivery_id = ?", a.deliveryID).Error
+	_, err := a.tx.exec("DELETE FROM consent_changes WHERE delivery_id = ?", a.deliveryID)
+	return err
 }
 
 func (a *applier) fan(i int) int64 {
@@ -62,8 +62,8 @@ func (a *applier) applyPeople() error {
 		if id == 0 {
 			continue
 		}
-		if err := a.tx.Exec(`INSERT INTO fan_deliveries (fan_id, delivery_id) VALUES (?, ?)
-			ON CONFLICT DO NOTHING`, id, a.deliveryID).Error; err != nil {
+		if _, err := a.tx.exec(`INSERT INTO fan_deliveries (fan_id, delivery_id) VALUES (?, ?)
+			ON CONFLICT DO NOTHING`, id, a.deliveryID); err != nil {
 			return fmt.Errorf("link fan to delivery: %w", err)
 		}
 	}
@@ -194,9 +194,9 @@ func (a *applier) applyScans() error {
 				return fmt.Errorf("scan ticket: %w", err)
 			}
 		}
-		err := a.tx.Exec(`INSERT INTO scans (ticket_id, provider, scanned_at, people_in, entry_status, delivery_id)
+		_, err := a.tx.exec(`INSERT INTO scans (ticket_id, provider, scanned_at, people_in, entry_status, delivery_id)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_id, scanned_at) DO NOTHING`,
-			ticketID, a.facts.Provider, s.ScannedAt.UTC(), s.PeopleIn, s.EntryStatus, a.deliveryID).Error
+			ticketID, a.facts.Provider, s.ScannedAt.UTC(), s.PeopleIn, s.EntryStatus, a.deliveryID)
 		if err != nil {
 			return fmt.Errorf("scan: %w", err)
 		}
@@ -214,10 +214,10 @@ func (a *applier) applyConsents() error {
 		if at.IsZero() {
 			at = a.facts.FactAt
 		}
-		err := a.tx.Exec(`INSERT INTO consent_changes (fan_id, topic, status, provider, source, delivery_id, detail, changed_at)
+		_, err := a.tx.exec(`INSERT INTO consent_changes (fan_id, topic, status, provider, source, delivery_id, detail, changed_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			fanID, c.Topic, c.Status, a.facts.Provider, a.facts.Provider+":"+a.facts.EventType,
-			a.deliveryID, jsonObject(c.Detail), at.UTC()).Error
+			a.deliveryID, jsonObject(c.Detail), at.UTC())
 		if err != nil {
 			return fmt.Errorf("consent: %w", err)
 		}
@@ -238,12 +238,12 @@ func (a *applier) applyFormEntry() error {
 	if fe.DurationMs != nil {
 		duration = *fe.DurationMs
 	}
-	err := a.tx.Exec(`INSERT INTO form_entries (provider, activity_id, fan_id, fields_json, duration_ms, received_at, delivery_id)
+	_, err := a.tx.exec(`INSERT INTO form_entries (provider, activity_id, fan_id, fields_json, duration_ms, received_at, delivery_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (provider, activity_id) DO UPDATE SET
 			fan_id = COALESCE(excluded.fan_id, form_entries.fan_id), fields_json = excluded.fields_json,
 			duration_ms = excluded.duration_ms, received_at = excluded.received_at, delivery_id = excluded.delivery_id`,
-		a.facts.Provider, fe.ActivityID, fanID, jsonObject(fe.Fields), duration, a.facts.FactAt, a.deliveryID).Error
+		a.facts.Provider, fe.ActivityID, fanID, jsonObject(fe.Fields), duration, a.facts.FactAt, a.deliveryID)
 	if err != nil {
 		return fmt.Errorf("form entry: %w", err)
 	}

@@ -39,16 +39,17 @@ func (a *applier) mergeFans(from, into int64) error {
 		if s.sql[:6] == "DELETE" {
 			args = []any{from, into}
 		}
-		if err := a.tx.Exec(s.sql, args...).Error; err != nil {
+		if _, err := a.tx.exec(s.sql, args...); err != nil {
 			return fmt.Errorf("merge fan %d into %d: %s: %w", from, into, s.what, err)
 		}
 	}
-	if err := a.tx.Exec(`UPDATE fans SET merged_into = ?, updated_at = ? WHERE id = ?`, into, a.now, from).Error; err != nil {
+	if _, err := a.tx.exec(`UPDATE fans SET merged_into = ?, updated_at = ? WHERE id = ?`, into, a.now, from); err != nil {
 		return fmt.Errorf("merge fan %d into %d: %w", from, into, err)
 	}
-	return a.tx.Exec(`INSERT INTO fan_merges (from_fan_id, into_fan_id, reason, delivery_id, merged_at)
+	_, err := a.tx.exec(`INSERT INTO fan_merges (from_fan_id, into_fan_id, reason, delivery_id, merged_at)
 		VALUES (?, ?, ?, ?, ?)`, from, into, "shared identifier in "+a.facts.Provider+" "+a.facts.EventType,
-		a.deliveryID, a.now).Error
+		a.deliveryID, a.now)
+	return err
 }
 
 // mergeProfiles replays from's fields, with their own stamps, onto into.
@@ -78,7 +79,7 @@ func (a *applier) mergeProfiles(from, into int64) error {
 		return err
 	}
 	var first, last time.Time
-	if err := a.tx.Raw("SELECT first_seen_at, last_seen_at FROM fans WHERE id = ?", from).Row().Scan(&first, &last); err != nil {
+	if err := a.tx.scanRow("SELECT first_seen_at, last_seen_at FROM fans WHERE id = ?", []any{from}, &first, &last); err != nil {
 		return fmt.Errorf("load fan seen times: %w", err)
 	}
 	if err := a.widenSeen(into, first, last); err != nil {

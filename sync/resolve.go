@@ -93,17 +93,33 @@ func personIdentities(p Person) []Identity {
 // suppressed tells whether an erasure newer than this fact names any of the
 // identifiers: the person must not come back from an old delivery.
 func (a *applier) suppressed(ids []Identity) (bool, error) {
+	if a.tx.anySuppressions == nil {
+		var n int64
+		if err := a.tx.scanRow("SELECT COUNT(*) FROM (SELECT 1 FROM suppressions LIMIT 1) s", nil, &n); err != nil {
+			return false, fmt.Errorf("check suppressions: %w", err)
+		}
+		any := n > 0
+		a.tx.anySuppressions = &any
+	}
+	if !*a.tx.anySuppressions {
+		return false, nil
+	}
 	hashes := make([]string, len(ids))
 	for i, id := range ids {
 		hashes[i] = models.SuppressionHash(id.Kind, id.Value)
 	}
-	var n int64
-	err := a.tx.Raw("SELECT COUNT(*) FROM suppressions WHERE value_hash IN ? AND erased_at >= ?",
-		hashes, a.facts.FactAt).Scan(&n).Error
-	if err != nil {
-		return false, fmt.Errorf("check suppressions: %w", err)
+	for _, h := range hashes {
+		var n int64
+		err := a.tx.scanRow("SELECT COUNT(*) FROM suppressions WHERE value_hash = ? AND erased_at >= ?",
+			[]any{h, a.facts.FactAt}, &n)
+		if err != nil {
+			return false, fmt.Errorf("check suppressions: %w", err)
+		}
+		if n > 0 {
+			return true, nil
+		}
 	}
-	return n > 0, nil
+	return false, nil
 }
 
 type fanRef struct {
@@ -126,9 +142,9 @@ func (a *applier) fansByIdentity(ids []Identity, phones bool) ([]fanRef, error) 
 	if len(conds) == 0 {
 		return nil, nil
 	}
-	rows, err := a.tx.Raw(`SELECT DISTINCT f.id, COALESCE(f.email, '') FROM fan_identities i
+	rows, err := a.tx.query(`SELECT DISTINCT f.id, COALESCE(f.email, '') FROM fan_identities i
 		JOIN fans f ON f.id = i.fan_id
-		WHERE f.merged_into IS NULL AND (`+strings.Join(conds, " OR ")+`) ORDER BY f.id`, args...).Rows()
+		WHERE f.merged_into IS NULL AND (`+strings.Join(conds, " OR ")+`) ORDER BY f.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find fans: %w", err)
 	}
@@ -217,9 +233,9 @@ func (a *applier) createFan(p Person) (int64, error) {
 
 func (a *applier) attachIdentities(fanID int64, ids []Identity) error {
 	for _, id := range ids {
-		err := a.tx.Exec(`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
+		_, err := a.tx.exec(`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			fanID, id.Kind, id.Value, a.facts.Provider, a.facts.FactAt).Error
+			fanID, id.Kind, id.Value, a.facts.Provider, a.facts.FactAt)
 		if err != nil {
 			return fmt.Errorf("attach identity: %w", err)
 		}
@@ -261,22 +277,23 @@ func (a *applier) applyProfile(fanID int64, p Person) error {
 // refreshSearch keeps the lower-cased name columns the admin search seeks on.
 func (a *applier) refreshSearch(fanID int64) error {
 	var first, last string
-	row := a.tx.Raw("SELECT COALESCE(first_name, ''), COALESCE(last_name, '') FROM fans WHERE id = ?", fanID).Row()
-	if err := row.Scan(&first, &last); err != nil {
+	if err := a.tx.scanRow("SELECT COALESCE(first_name, ''), COALESCE(last_name, '') FROM fans WHERE id = ?",
+		[]any{fanID}, &first, &last); err != nil {
 		return fmt.Errorf("load fan name: %w", err)
 	}
 	name := strings.ToLower(strings.TrimSpace(first + " " + last))
 	rev := strings.ToLower(strings.TrimSpace(last + " " + first))
-	return a.tx.Exec(`UPDATE fans SET search_name = ?, search_name_rev = ?
-		WHERE id = ? AND (search_name <> ? OR search_name_rev <> ?)`, name, rev, fanID, name, rev).Error
+	_, err := a.tx.exec(`UPDATE fans SET search_name = ?, search_name_rev = ?
+		WHERE id = ? AND (search_name <> ? OR search_name_rev <> ?)`, name, rev, fanID, name, rev)
+	return err
 }
 
 func (a *applier) widenSeen(fanID int64, first, last time.Time) error {
-	err := a.tx.Exec(`UPDATE fans SET
+	_, err := a.tx.exec(`UPDATE fans SET
 		first_seen_at = CASE WHEN first_seen_at > ? THEN ? ELSE first_seen_at END,
 		last_seen_at = CASE WHEN last_seen_at < ? THEN ? ELSE last_seen_at END
 		WHERE id = ? AND (first_seen_at > ? OR last_seen_at < ?)`,
-		first, first, last, last, fanID, first, last).Error
+		first, first, last, last, fanID, first, last)
 	if err != nil {
 		return fmt.Errorf("update fan seen times: %w", err)
 	}

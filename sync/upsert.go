@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
 )
 
 // row names a row of one of the stamped tables (fans, events, orders,
@@ -25,7 +24,7 @@ type row struct {
 // values by the field-time rule. It writes only when a value changes, so a
 // row that thousands of deliveries merely mention (a hot event) is read, not
 // locked.
-func upsertStamped(tx *gorm.DB, r row, props []fieldValue, now time.Time) (int64, error) {
+func upsertStamped(tx *sqlTx, r row, props []fieldValue, now time.Time) (int64, error) {
 	cols := uniqueCols(props)
 	id, current, times, err := loadStamped(tx, r, cols)
 	if err != nil {
@@ -63,7 +62,7 @@ func upsertStamped(tx *gorm.DB, r row, props []fieldValue, now time.Time) (int64
 		args = append(args, now)
 	}
 	args = append(args, id)
-	if err := tx.Exec("UPDATE "+r.table+" SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...).Error; err != nil {
+	if _, err := tx.exec("UPDATE "+r.table+" SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...); err != nil {
 		return 0, fmt.Errorf("update %s: %w", r.table, err)
 	}
 	return id, nil
@@ -81,10 +80,10 @@ func uniqueCols(props []fieldValue) []string {
 	return cols
 }
 
-func loadStamped(tx *gorm.DB, r row, cols []string) (int64, map[string]any, fieldTimes, error) {
+func loadStamped(tx *sqlTx, r row, cols []string) (int64, map[string]any, fieldTimes, error) {
 	sel := append([]string{"id", "field_times"}, cols...)
 	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + r.table + " WHERE " + keyWhere(r.keyCols)
-	rows, err := tx.Raw(q, r.keyVals...).Rows()
+	rows, err := tx.query(q, r.keyVals...)
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("load %s: %w", r.table, err)
 	}
@@ -112,7 +111,7 @@ func loadStamped(tx *gorm.DB, r row, cols []string) (int64, map[string]any, fiel
 	return id, current, parseFieldTimes(ftRaw.String), nil
 }
 
-func insertStamped(tx *gorm.DB, r row, props []fieldValue, now time.Time) (int64, error) {
+func insertStamped(tx *sqlTx, r row, props []fieldValue, now time.Time) (int64, error) {
 	times := fieldTimes{}
 	won, _ := mergeFields(map[string]any{}, times, props)
 	cols := append([]string{}, r.keyCols...)
@@ -141,7 +140,7 @@ func insertStamped(tx *gorm.DB, r row, props []fieldValue, now time.Time) (int64
 	}
 	q += " RETURNING id"
 	var id int64
-	err := tx.Raw(q, args...).Row().Scan(&id)
+	err := tx.scanRow(q, args, &id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"gorm.io/gorm"
 
 	"github.com/fanhook/fanhook/models"
 )
@@ -117,24 +116,44 @@ func (w *Worker) applyPendingBatch(ctx context.Context) (int, error) {
 // applyClaimed selects deliveries with q inside one transaction and applies
 // each under its own savepoint, so one bad delivery fails alone.
 func (w *Worker) applyClaimed(ctx context.Context, q string, args ...any) (int, error) {
-	n := 0
-	err := w.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var batch []claimedDelivery
-		if err := tx.Raw(q, args...).Scan(&batch).Error; err != nil {
-			return fmt.Errorf("claim deliveries: %w", err)
+	tx, err := beginSQLTx(ctx, w.store)
+	if err != nil {
+		return 0, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.tx.Rollback()
+	batch, err := claim(tx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range batch {
+		if err := w.applyOne(tx, d); err != nil {
+			return 0, err
 		}
-		for _, d := range batch {
-			if err := w.applyOne(tx, d); err != nil {
-				return err
-			}
-		}
-		n = len(batch)
-		return nil
-	})
-	return n, err
+	}
+	if err := tx.tx.Commit(); err != nil {
+		return 0, fmt.Errorf("commit: %w", err)
+	}
+	return len(batch), nil
 }
 
-func (w *Worker) applyOne(tx *gorm.DB, d claimedDelivery) error {
+func claim(tx *sqlTx, q string, args ...any) ([]claimedDelivery, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, rebind(tx.dialect, q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	var batch []claimedDelivery
+	for rows.Next() {
+		var d claimedDelivery
+		if err := rows.Scan(&d.ID, &d.Provider, &d.Body, &d.ReceivedAt, &d.Attempts, &d.PurgedAt); err != nil {
+			return nil, fmt.Errorf("claim deliveries: %w", err)
+		}
+		batch = append(batch, d)
+	}
+	return batch, rows.Err()
+}
+
+func (w *Worker) applyOne(tx *sqlTx, d claimedDelivery) error {
 	now := w.opts.Now().UTC()
 	if d.Body == nil || d.PurgedAt != nil {
 		// Purged bodies cannot be applied again; the data they made stays.
@@ -148,12 +167,12 @@ func (w *Worker) applyOne(tx *gorm.DB, d claimedDelivery) error {
 	case facts.Ignored:
 		status = models.StatusIgnored
 	default:
-		if err := tx.Exec("SAVEPOINT apply_delivery").Error; err != nil {
+		if err := tx.execRaw("SAVEPOINT apply_delivery"); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
 		}
 		applyErr = applyFacts(tx, d.ID, facts, now)
 		if applyErr != nil {
-			if err := tx.Exec("ROLLBACK TO SAVEPOINT apply_delivery").Error; err != nil {
+			if err := tx.execRaw("ROLLBACK TO SAVEPOINT apply_delivery"); err != nil {
 				return fmt.Errorf("rollback delivery %d: %w (after %v)", d.ID, err, applyErr)
 			}
 			status = models.StatusFailed
@@ -161,7 +180,7 @@ func (w *Worker) applyOne(tx *gorm.DB, d claimedDelivery) error {
 				status = models.StatusPending
 			}
 		}
-		if err := tx.Exec("RELEASE SAVEPOINT apply_delivery").Error; err != nil {
+		if err := tx.execRaw("RELEASE SAVEPOINT apply_delivery"); err != nil {
 			return fmt.Errorf("release savepoint: %w", err)
 		}
 	}
@@ -171,8 +190,8 @@ func (w *Worker) applyOne(tx *gorm.DB, d claimedDelivery) error {
 		w.log.Warn().Int64("delivery_id", d.ID).Str("provider", d.Provider).Str("status", status).
 			Msg("delivery not applied: " + safeError(applyErr))
 	}
-	err := tx.Exec(`UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1, processed_at = ?
-		WHERE id = ?`, status, errText, now, d.ID).Error
+	_, err := tx.exec(`UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1, processed_at = ?
+		WHERE id = ?`, status, errText, now, d.ID)
 	if err != nil {
 		return fmt.Errorf("mark delivery %d: %w", d.ID, err)
 	}

@@ -1,0 +1,94 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/fanhook/fanhook/models"
+)
+
+// sqlTx is the normalizer's transaction: database/sql without an ORM on the
+// hot path, with each statement prepared once per transaction (a batch of
+// deliveries reuses them) and `?` placeholders rebound for PostgreSQL.
+type sqlTx struct {
+	ctx     context.Context
+	tx      *sql.Tx
+	dialect string
+	stmts   map[string]*sql.Stmt
+	// anySuppressions caches, per transaction, whether any fan was ever
+	// erased: almost always not, and then no identifier needs checking.
+	anySuppressions *bool
+}
+
+func beginSQLTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
+	tx, err := store.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &sqlTx{ctx: ctx, tx: tx, dialect: store.Dialect, stmts: map[string]*sql.Stmt{}}, nil
+}
+
+// stmt returns q prepared in this transaction; statements close with it.
+func (t *sqlTx) stmt(q string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := t.tx.PrepareContext(t.ctx, rebind(t.dialect, q))
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[q] = s
+	return s, nil
+}
+
+func (t *sqlTx) exec(q string, args ...any) (sql.Result, error) {
+	s, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(t.ctx, args...)
+}
+
+func (t *sqlTx) query(q string, args ...any) (*sql.Rows, error) {
+	s, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(t.ctx, args...)
+}
+
+// scanRow runs a one-row query into dest; no row is sql.ErrNoRows.
+func (t *sqlTx) scanRow(q string, args []any, dest ...any) error {
+	s, err := t.stmt(q)
+	if err != nil {
+		return err
+	}
+	return s.QueryRowContext(t.ctx, args...).Scan(dest...)
+}
+
+// execRaw runs a statement that is not worth preparing (savepoints).
+func (t *sqlTx) execRaw(q string) error {
+	_, err := t.tx.ExecContext(t.ctx, q)
+	return err
+}
+
+// rebind turns `?` placeholders into PostgreSQL's $1, $2, … (none of our
+// statements has a literal question mark).
+func rebind(dialect, q string) string {
+	if dialect != models.DialectPostgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
