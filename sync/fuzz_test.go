@@ -3,6 +3,7 @@ package sync
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,31 @@ func FuzzParseMinorUnits(f *testing.F) {
 		if v < 0 && !strings.HasPrefix(strings.TrimSpace(amount), "-") {
 			t.Fatalf("%q -> %d", amount, v)
 		}
+		// Exactness: the canonical decimal text of v parses back to v.
+		canon := formatMinor(v, CurrencyExponent(NormalizeCurrency(currency)))
+		if back, err := ParseMinorUnits(canon, currency); err != nil || back != v {
+			t.Fatalf("%q -> %d -> %q -> %d, %v", amount, v, canon, back, err)
+		}
 	})
+}
+
+// formatMinor writes minor units as a decimal with exp fraction digits.
+func formatMinor(v int64, exp int) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	s := strconv.FormatInt(v, 10)
+	for len(s) <= exp {
+		s = "0" + s
+	}
+	if exp > 0 {
+		s = s[:len(s)-exp] + "." + s[len(s)-exp:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }
 
 func FuzzParseTime(f *testing.F) {
@@ -103,8 +128,13 @@ func FuzzParseTime(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if tm, err := ParseTime(s); err == nil && tm.Location() != time.UTC {
-			t.Fatalf("%q: not UTC", s)
+		if tm, err := ParseTime(s); err == nil {
+			if tm.Location() != time.UTC {
+				t.Fatalf("%q: not UTC", s)
+			}
+			if back, err := ParseTime(tm.Format(time.RFC3339Nano)); err != nil || !back.Equal(tm) {
+				t.Fatalf("%q -> %v does not round-trip: %v", s, tm, err)
+			}
 		}
 		if d, err := ParseDate(s); err == nil {
 			if _, err := time.Parse("2006-01-02", d); err != nil {

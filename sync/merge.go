@@ -74,16 +74,9 @@ func (a *applier) mergeProfiles(from, into int64) error {
 		}
 		props = append(props, fieldValue{col, v, at})
 	}
-	target := row{table: "fans", keyCols: []string{"id"}, keyVals: []any{into}}
-	if _, err := upsertStamped(a.tx, target, props, a.now); err != nil {
-		return err
-	}
 	var first, last time.Time
 	if err := a.tx.scanRow("SELECT first_seen_at, last_seen_at FROM fans WHERE id = ?", []any{from}, &first, &last); err != nil {
 		return fmt.Errorf("load fan seen times: %w", err)
 	}
-	if err := a.widenSeen(into, first, last); err != nil {
-		return err
-	}
-	return a.refreshSearch(into)
+	return a.saveFanProfile(into, props, first, last)
 }

@@ -31,23 +31,13 @@ func (a *applier) resolveFan(p Person) (int64, error) {
 		return 0, err
 	}
 
-	strong, err := a.fansByIdentity(ids, false)
+	known, err := a.knownIdentities(ids)
 	if err != nil {
 		return 0, err
 	}
-	group, err := a.compatibleGroup(strong, p)
-	if err != nil {
-		return 0, err
-	}
+	group := a.compatibleGroup(known.strong, p)
 	if p.Phone != "" {
-		phoneFans, err := a.fansByIdentity([]Identity{{identityPhone, p.Phone}}, true)
-		if err != nil {
-			return 0, err
-		}
-		group, err = a.addPhoneMatches(group, phoneFans, p)
-		if err != nil {
-			return 0, err
-		}
+		group = a.addPhoneMatches(group, known.phone, p)
 	}
 
 	var fanID int64
@@ -65,8 +55,16 @@ func (a *applier) resolveFan(p Person) (int64, error) {
 			}
 		}
 	}
-	if err := a.attachIdentities(fanID, ids); err != nil {
-		return 0, err
+	inGroup := map[int64]bool{fanID: true}
+	for _, g := range group {
+		inGroup[g.id] = true
+	}
+	for _, id := range ids {
+		if !known.heldBy(id, inGroup) {
+			if err := a.attachIdentity(fanID, id); err != nil {
+				return 0, err
+			}
+		}
 	}
 	if err := a.applyProfile(fanID, p); err != nil {
 		return 0, err
@@ -127,43 +125,63 @@ type fanRef struct {
 	email string
 }
 
-// fansByIdentity returns the live fans holding any of ids; phones are left
-// out unless phones is set, and then only phones are looked up.
-func (a *applier) fansByIdentity(ids []Identity, phones bool) ([]fanRef, error) {
-	var conds []string
-	var args []any
-	for _, id := range ids {
-		if (id.Kind == identityPhone) != phones {
-			continue
+// identityMatches is what the database knows of a record's identifiers.
+type identityMatches struct {
+	strong  []fanRef // fans found by provider id or email, by id
+	phone   []fanRef // fans holding the phone, by id
+	holders map[Identity][]int64
+}
+
+func (m identityMatches) heldBy(id Identity, fans map[int64]bool) bool {
+	for _, f := range m.holders[id] {
+		if fans[f] {
+			return true
 		}
-		conds = append(conds, "(i.kind = ? AND i.value = ?)")
+	}
+	return false
+}
+
+// knownIdentities looks every identifier up in one query.
+func (a *applier) knownIdentities(ids []Identity) (identityMatches, error) {
+	m := identityMatches{holders: map[Identity][]int64{}}
+	conds := make([]string, len(ids))
+	args := make([]any, 0, 2*len(ids))
+	for i, id := range ids {
+		conds[i] = "(i.kind = ? AND i.value = ?)"
 		args = append(args, id.Kind, id.Value)
 	}
-	if len(conds) == 0 {
-		return nil, nil
-	}
-	rows, err := a.tx.query(`SELECT DISTINCT f.id, COALESCE(f.email, '') FROM fan_identities i
+	rows, err := a.tx.query(`SELECT i.kind, i.value, f.id, COALESCE(f.email, '') FROM fan_identities i
 		JOIN fans f ON f.id = i.fan_id
 		WHERE f.merged_into IS NULL AND (`+strings.Join(conds, " OR ")+`) ORDER BY f.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("find fans: %w", err)
+		return m, fmt.Errorf("find fans: %w", err)
 	}
 	defer rows.Close()
-	var out []fanRef
+	seenStrong, seenPhone := map[int64]bool{}, map[int64]bool{}
 	for rows.Next() {
+		var id Identity
 		var f fanRef
-		if err := rows.Scan(&f.id, &f.email); err != nil {
-			return nil, err
+		if err := rows.Scan(&id.Kind, &id.Value, &f.id, &f.email); err != nil {
+			return m, err
 		}
-		out = append(out, f)
+		m.holders[id] = append(m.holders[id], f.id)
+		if id.Kind == identityPhone {
+			if !seenPhone[f.id] {
+				seenPhone[f.id] = true
+				m.phone = append(m.phone, f)
+			}
+		} else if !seenStrong[f.id] {
+			seenStrong[f.id] = true
+			m.strong = append(m.strong, f)
+		}
 	}
-	return out, rows.Err()
+	return m, rows.Err()
 }
 
 // compatibleGroup keeps the fans found by strong ids that can be one person:
 // the first found leads, and a fan holding a different email from the
 // group's never joins it.
-func (a *applier) compatibleGroup(found []fanRef, p Person) ([]fanRef, error) {
+func (a *applier) compatibleGroup(found []fanRef, p Person) []fanRef {
 	email := p.Email
 	var group []fanRef
 	for _, f := range found {
@@ -181,7 +199,7 @@ func (a *applier) compatibleGroup(found []fanRef, p Person) ([]fanRef, error) {
 		}
 		group = append(group, f)
 	}
-	return group, nil
+	return group
 }
 
 func holdsEmail(fans []fanRef, email string) bool {
@@ -197,7 +215,7 @@ func holdsEmail(fans []fanRef, email string) bool {
 // yet, the lowest compatible fan holding the phone is the record's fan. With
 // an email in hand, phone-only fans (no email) are the same person and
 // merge; fans with another email never do.
-func (a *applier) addPhoneMatches(group, phoneFans []fanRef, p Person) ([]fanRef, error) {
+func (a *applier) addPhoneMatches(group, phoneFans []fanRef, p Person) []fanRef {
 	email := p.Email
 	for _, g := range group {
 		if email == "" {
@@ -224,21 +242,19 @@ func (a *applier) addPhoneMatches(group, phoneFans []fanRef, p Person) ([]fanRef
 			in[f.id] = true
 		}
 	}
-	return group, nil
+	return group
 }
 
 func (a *applier) createFan(p Person) (int64, error) {
 	return insertStamped(a.tx, row{table: "fans", seenAt: a.facts.FactAt}, nil, a.now)
 }
 
-func (a *applier) attachIdentities(fanID int64, ids []Identity) error {
-	for _, id := range ids {
-		_, err := a.tx.exec(`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			fanID, id.Kind, id.Value, a.facts.Provider, a.facts.FactAt)
-		if err != nil {
-			return fmt.Errorf("attach identity: %w", err)
-		}
+func (a *applier) attachIdentity(fanID int64, id Identity) error {
+	_, err := a.tx.exec(`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		fanID, id.Kind, id.Value, a.facts.Provider, a.facts.FactAt)
+	if err != nil {
+		return fmt.Errorf("attach identity: %w", err)
 	}
 	return nil
 }
@@ -265,37 +281,74 @@ func (a *applier) applyProfile(fanID int64, p Person) error {
 	pr.str("postcode", p.Postcode)
 	pr.str("country", p.Country)
 	pr.str("language", p.Language)
-	if _, err := upsertStamped(a.tx, row{table: "fans", keyCols: []string{"id"}, keyVals: []any{fanID}}, pr.list, a.now); err != nil {
-		return err
-	}
-	if err := a.refreshSearch(fanID); err != nil {
-		return err
-	}
-	return a.widenSeen(fanID, a.facts.FactAt, a.facts.FactAt)
+	return a.saveFanProfile(fanID, pr.list, a.facts.FactAt, a.facts.FactAt)
 }
 
-// refreshSearch keeps the lower-cased name columns the admin search seeks on.
-func (a *applier) refreshSearch(fanID int64) error {
-	var first, last string
-	if err := a.tx.scanRow("SELECT COALESCE(first_name, ''), COALESCE(last_name, '') FROM fans WHERE id = ?",
-		[]any{fanID}, &first, &last); err != nil {
-		return fmt.Errorf("load fan name: %w", err)
+// saveFanProfile applies profile values, the search columns derived from
+// the final names and the seen times to one fan, in one read and at most
+// one write.
+func (a *applier) saveFanProfile(fanID int64, props []fieldValue, seenFirst, seenLast time.Time) error {
+	var (
+		ftRaw                 string
+		searchName, searchRev string
+		firstSeen, lastSeen   time.Time
+		values                = make([]any, len(profileCols))
+	)
+	dest := []any{&ftRaw, &searchName, &searchRev, &firstSeen, &lastSeen}
+	for i := range values {
+		dest = append(dest, &values[i])
 	}
+	err := a.tx.scanRow(`SELECT field_times, search_name, search_name_rev, first_seen_at, last_seen_at, `+
+		strings.Join(profileCols, ", ")+` FROM fans WHERE id = ?`, []any{fanID}, dest...)
+	if err != nil {
+		return fmt.Errorf("load fan: %w", err)
+	}
+	current := make(map[string]any, len(profileCols))
+	for i, c := range profileCols {
+		if b, ok := values[i].([]byte); ok {
+			values[i] = string(b)
+		}
+		current[c] = values[i]
+	}
+	times := parseFieldTimes(ftRaw)
+	won, stamped := mergeFields(current, times, props)
+
+	sets := []string{}
+	args := []any{}
+	for _, col := range profileCols {
+		if v, ok := won[col]; ok {
+			sets = append(sets, col+" = ?")
+			args = append(args, v)
+			current[col] = v
+		}
+	}
+	if len(won) > 0 || stamped {
+		sets = append(sets, "field_times = ?")
+		args = append(args, times.String())
+	}
+	first, _ := current["first_name"].(string)
+	last, _ := current["last_name"].(string)
 	name := strings.ToLower(strings.TrimSpace(first + " " + last))
 	rev := strings.ToLower(strings.TrimSpace(last + " " + first))
-	_, err := a.tx.exec(`UPDATE fans SET search_name = ?, search_name_rev = ?
-		WHERE id = ? AND (search_name <> ? OR search_name_rev <> ?)`, name, rev, fanID, name, rev)
-	return err
-}
-
-func (a *applier) widenSeen(fanID int64, first, last time.Time) error {
-	_, err := a.tx.exec(`UPDATE fans SET
-		first_seen_at = CASE WHEN first_seen_at > ? THEN ? ELSE first_seen_at END,
-		last_seen_at = CASE WHEN last_seen_at < ? THEN ? ELSE last_seen_at END
-		WHERE id = ? AND (first_seen_at > ? OR last_seen_at < ?)`,
-		first, first, last, last, fanID, first, last)
-	if err != nil {
-		return fmt.Errorf("update fan seen times: %w", err)
+	if name != searchName || rev != searchRev {
+		sets = append(sets, "search_name = ?", "search_name_rev = ?")
+		args = append(args, name, rev)
+	}
+	if seenFirst.Before(firstSeen) {
+		sets = append(sets, "first_seen_at = ?")
+		args = append(args, seenFirst)
+	}
+	if seenLast.After(lastSeen) {
+		sets = append(sets, "last_seen_at = ?")
+		args = append(args, seenLast)
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	sets = append(sets, "updated_at = ?")
+	args = append(args, a.now, fanID)
+	if _, err := a.tx.exec("UPDATE fans SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...); err != nil {
+		return fmt.Errorf("update fan: %w", err)
 	}
 	return nil
 }

@@ -57,9 +57,9 @@ func vibesPerson(o object) Person {
 	return p
 }
 
-// firstObj returns the first non-empty object among os.
-func firstObj(os ...object) object {
-	for _, o := range os {
+// firstObj returns the first non-empty object among objs.
+func firstObj(objs ...object) object {
+	for _, o := range objs {
 		if len(o) > 0 {
 			return o
 		}
