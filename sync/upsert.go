@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
 )
 
 // row names a row of one of the stamped tables (fans, events, orders,
