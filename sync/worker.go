@@ -14,7 +14,11 @@ import (
 
 // WorkerOptions tune the worker; zero values are sensible.
 type WorkerOptions struct {
-	BatchSize    int           // deliveries applied per transaction (default 200)
+	BatchSize int // deliveries claimed per transaction (default 200)
+	// MaxBatchTime ends a transaction early (default 10ms on SQLite, where
+	// the worker shares the single writer connection with the inbox and a
+	// long transaction would stall every webhook; 200ms on PostgreSQL).
+	MaxBatchTime time.Duration
 	PollInterval time.Duration // how often to look for work when not woken (default 250ms)
 	// OnDone is told the outcome of every delivery applied (metrics).
 	OnDone func(provider, status string)
@@ -46,6 +50,12 @@ func NewWorker(store *models.Store, log zerolog.Logger, opts WorkerOptions) *Wor
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxBatchTime <= 0 {
+		opts.MaxBatchTime = 200 * time.Millisecond
+		if store.Dialect == models.DialectSQLite {
+			opts.MaxBatchTime = 10 * time.Millisecond
+		}
+	}
 	return &Worker{store: store, log: log, opts: opts, wake: make(chan struct{}, 1)}
 }
 
@@ -67,7 +77,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		if err != nil {
 			w.log.Error().Err(err).Msg("normalize batch")
 		}
-		if err == nil && n == w.opts.BatchSize && ctx.Err() == nil {
+		if err == nil && n > 0 && ctx.Err() == nil {
 			continue
 		}
 		select {
@@ -110,30 +120,37 @@ func (w *Worker) applyPendingBatch(ctx context.Context) (int, error) {
 	if w.store.Dialect == models.DialectPostgres {
 		q += " FOR UPDATE SKIP LOCKED"
 	}
-	return w.applyClaimed(ctx, q, w.opts.BatchSize)
+	n, _, err := w.applyClaimed(ctx, q, w.opts.BatchSize)
+	return n, err
 }
 
 // applyClaimed selects deliveries with q inside one transaction and applies
 // each under its own savepoint, so one bad delivery fails alone.
-func (w *Worker) applyClaimed(ctx context.Context, q string, args ...any) (int, error) {
+func (w *Worker) applyClaimed(ctx context.Context, q string, args ...any) (n int, lastID int64, err error) {
 	tx, err := beginSQLTx(ctx, w.store)
 	if err != nil {
-		return 0, fmt.Errorf("begin: %w", err)
+		return 0, 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.tx.Rollback()
 	batch, err := claim(tx, q, args...)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	start := time.Now()
 	for _, d := range batch {
 		if err := w.applyOne(tx, d); err != nil {
-			return 0, err
+			return 0, 0, err
+		}
+		n++
+		lastID = d.ID
+		if time.Since(start) > w.opts.MaxBatchTime {
+			break // the rest is claimed again by the next transaction
 		}
 	}
 	if err := tx.tx.Commit(); err != nil {
-		return 0, fmt.Errorf("commit: %w", err)
+		return 0, 0, fmt.Errorf("commit: %w", err)
 	}
-	return len(batch), nil
+	return n, lastID, nil
 }
 
 func claim(tx *sqlTx, q string, args ...any) ([]claimedDelivery, error) {
@@ -265,19 +282,14 @@ func (w *Worker) Replay(ctx context.Context, f ReplayFilter) (int, error) {
 	for {
 		q := `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries
 			WHERE ` + where + ` AND id > ? ORDER BY id LIMIT ?`
-		var ids []int64
-		if err := w.store.DB.WithContext(ctx).Raw(`SELECT id FROM deliveries WHERE `+where+` AND id > ? ORDER BY id LIMIT ?`,
-			append(append([]any{}, args...), after, w.opts.BatchSize)...).Scan(&ids).Error; err != nil {
-			return total, fmt.Errorf("replay: %w", err)
-		}
-		if len(ids) == 0 {
-			return total, nil
-		}
-		n, err := w.applyClaimed(ctx, q, append(append([]any{}, args...), after, w.opts.BatchSize)...)
+		n, last, err := w.applyClaimed(ctx, q, append(append([]any{}, args...), after, w.opts.BatchSize)...)
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("replay: %w", err)
 		}
-		after = ids[len(ids)-1]
+		if n == 0 {
+			return total, nil
+		}
+		after = last
 	}
 }
