@@ -68,9 +68,10 @@ func (t *sqlTx) scanRow(q string, args []any, dest ...any) error {
 	return s.QueryRowContext(t.ctx, args...).Scan(dest...)
 }
 
-// execRaw runs a statement that is not worth preparing (savepoints).
-func (t *sqlTx) execRaw(q string) error {
-	_, err := t.tx.ExecContext(t.ctx, q)
+// execPrepared runs a statement without arguments whose result does not
+// matter (savepoints), prepared once like the others.
+func (t *sqlTx) execPrepared(q string) error {
+	_, err := t.exec(q)
 	return err
 }
 

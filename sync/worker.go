@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -20,6 +21,10 @@ type WorkerOptions struct {
 	// long transaction would stall every webhook; 200ms on PostgreSQL).
 	MaxBatchTime time.Duration
 	PollInterval time.Duration // how often to look for work when not woken (default 250ms)
+	// Concurrency is how many transactions Run keeps in flight (default 1
+	// on SQLite, which has one writer; 4 on PostgreSQL, where a worker
+	// mostly waits on round trips and SKIP LOCKED gives each its own rows).
+	Concurrency int
 	// OnDone is told the outcome of every delivery applied (metrics).
 	OnDone func(provider, status string)
 	Now    func() time.Time
@@ -50,6 +55,12 @@ func NewWorker(store *models.Store, log zerolog.Logger, opts WorkerOptions) *Wor
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 1
+		if store.Dialect == models.DialectPostgres {
+			opts.Concurrency = 4
+		}
+	}
 	if opts.MaxBatchTime <= 0 {
 		opts.MaxBatchTime = 200 * time.Millisecond
 		if store.Dialect == models.DialectSQLite {
@@ -70,6 +81,15 @@ func (w *Worker) Wake() {
 // Run applies pending deliveries until ctx is cancelled; a batch in progress
 // is finished, not abandoned.
 func (w *Worker) Run(ctx context.Context) error {
+	var wg gosync.WaitGroup
+	for range w.opts.Concurrency {
+		wg.Go(func() { w.runLoop(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (w *Worker) runLoop(ctx context.Context) {
 	ticker := time.NewTicker(w.opts.PollInterval)
 	defer ticker.Stop()
 	for {
@@ -78,11 +98,12 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Error().Err(err).Msg("normalize batch")
 		}
 		if err == nil && n > 0 && ctx.Err() == nil {
+			w.Wake() // more may be waiting: let an idle loop help
 			continue
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-w.wake:
 		case <-ticker.C:
 		}
@@ -91,17 +112,33 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // Drain applies every pending delivery now and returns how many it applied.
 func (w *Worker) Drain(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n, err := w.applyPendingBatch(ctx)
-		total += n
-		if err != nil || n == 0 {
-			return total, err
-		}
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
+	var (
+		wg    gosync.WaitGroup
+		mu    gosync.Mutex
+		total int
+		errs  []error
+	)
+	for range w.opts.Concurrency {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				n, err := w.applyPendingBatch(ctx)
+				mu.Lock()
+				total += n
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+				if err != nil || n == 0 {
+					return
+				}
+			}
+		})
 	}
+	wg.Wait()
+	if len(errs) == 0 {
+		errs = append(errs, ctx.Err())
+	}
+	return total, errors.Join(errs...)
 }
 
 // claimedDelivery is what the worker reads of a delivery.
@@ -184,12 +221,12 @@ func (w *Worker) applyOne(tx *sqlTx, d claimedDelivery) error {
 	case facts.Ignored:
 		status = models.StatusIgnored
 	default:
-		if err := tx.execRaw("SAVEPOINT apply_delivery"); err != nil {
+		if err := tx.execPrepared("SAVEPOINT apply_delivery"); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
 		}
 		applyErr = applyFacts(tx, d.ID, facts, now)
 		if applyErr != nil {
-			if err := tx.execRaw("ROLLBACK TO SAVEPOINT apply_delivery"); err != nil {
+			if err := tx.execPrepared("ROLLBACK TO SAVEPOINT apply_delivery"); err != nil {
 				return fmt.Errorf("rollback delivery %d: %w (after %v)", d.ID, err, applyErr)
 			}
 			status = models.StatusFailed
@@ -197,7 +234,7 @@ func (w *Worker) applyOne(tx *sqlTx, d claimedDelivery) error {
 				status = models.StatusPending
 			}
 		}
-		if err := tx.execRaw("RELEASE SAVEPOINT apply_delivery"); err != nil {
+		if err := tx.execPrepared("RELEASE SAVEPOINT apply_delivery"); err != nil {
 			return fmt.Errorf("release savepoint: %w", err)
 		}
 	}
