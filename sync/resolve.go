@@ -1,7 +1,10 @@
 package sync
 
 import (
+	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,6 +34,9 @@ func (a *applier) resolveFan(p Person) (int64, error) {
 		return 0, err
 	}
 
+	if err := a.lockIdentities(ids); err != nil {
+		return 0, err
+	}
 	known, err := a.knownIdentities(ids)
 	if err != nil {
 		return 0, err
@@ -86,6 +92,29 @@ func personIdentities(p Person) []Identity {
 		ids = append(ids, Identity{identityPhone, p.Phone})
 	}
 	return ids
+}
+
+// lockIdentities serializes, on PostgreSQL, the transactions that resolve
+// the same identifier: without it two workers could each create a fan for
+// one person (a phone joins nothing while the other fan is uncommitted).
+// The locks last until the batch commits; a deadlock is retried.
+func (a *applier) lockIdentities(ids []Identity) error {
+	if a.tx.dialect != models.DialectPostgres {
+		return nil
+	}
+	keys := make([]int64, len(ids))
+	for i, id := range ids {
+		h := fnv.New64a()
+		h.Write([]byte(id.Kind + "\x00" + id.Value))
+		keys[i] = int64(h.Sum64())
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if _, err := a.tx.exec("SELECT pg_advisory_xact_lock(?)", k); err != nil {
+			return fmt.Errorf("lock identity: %w", err)
+		}
+	}
+	return nil
 }
 
 // suppressed tells whether an erasure newer than this fact names any of the
@@ -249,12 +278,27 @@ func (a *applier) createFan(p Person) (int64, error) {
 	return insertStamped(a.tx, row{table: "fans", seenAt: a.facts.FactAt}, nil, a.now)
 }
 
+// errIdentityRace: another transaction gave the identifier to another fan
+// while this one ran. The delivery is retried, and then finds that fan.
+var errIdentityRace = errors.New("identifier claimed by a concurrent transaction")
+
 func (a *applier) attachIdentity(fanID int64, id Identity) error {
-	_, err := a.tx.exec(`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
+	res, err := a.tx.exec(`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		fanID, id.Kind, id.Value, a.facts.Provider, a.facts.FactAt)
 	if err != nil {
 		return fmt.Errorf("attach identity: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 || id.Kind == identityPhone {
+		return nil
+	}
+	var holder int64
+	if err := a.tx.scanRow("SELECT fan_id FROM fan_identities WHERE kind = ? AND value = ?",
+		[]any{id.Kind, id.Value}, &holder); err != nil {
+		return fmt.Errorf("attach identity: %w", err)
+	}
+	if holder != fanID {
+		return fmt.Errorf("attach %s: %w", id.Kind, errIdentityRace)
 	}
 	return nil
 }
@@ -298,8 +342,12 @@ func (a *applier) saveFanProfile(fanID int64, props []fieldValue, seenFirst, see
 	for i := range values {
 		dest = append(dest, &values[i])
 	}
+	lock := ""
+	if a.tx.dialect == models.DialectPostgres {
+		lock = " FOR UPDATE" // a fan reached by phone and by email in two workers at once
+	}
 	err := a.tx.scanRow(`SELECT field_times, search_name, search_name_rev, first_seen_at, last_seen_at, `+
-		strings.Join(profileCols, ", ")+` FROM fans WHERE id = ?`, []any{fanID}, dest...)
+		strings.Join(profileCols, ", ")+` FROM fans WHERE id = ?`+lock, []any{fanID}, dest...)
 	if err != nil {
 		return fmt.Errorf("load fan: %w", err)
 	}

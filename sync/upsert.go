@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/fanhook/fanhook/models"
 )
 
 // row names a row of one of the stamped tables (fans, events, orders,
@@ -46,6 +48,17 @@ func upsertStamped(tx *sqlTx, r row, props []fieldValue, now time.Time) (int64, 
 	if len(won) == 0 && !stamped {
 		return id, nil
 	}
+	if tx.dialect == models.DialectPostgres {
+		// About to write: read again under a row lock, so a concurrent
+		// worker's values and stamps are merged, not overwritten. Rows only
+		// mentioned (a hot event) never get here, and never lock.
+		if id, current, times, err = loadStampedForUpdate(tx, r, cols); err != nil {
+			return 0, err
+		}
+		if won, stamped = mergeFields(current, times, props); len(won) == 0 && !stamped {
+			return id, nil
+		}
+	}
 	sets := make([]string, 0, len(won)+2)
 	args := make([]any, 0, len(won)+3)
 	for _, col := range cols {
@@ -80,8 +93,16 @@ func uniqueCols(props []fieldValue) []string {
 }
 
 func loadStamped(tx *sqlTx, r row, cols []string) (int64, map[string]any, fieldTimes, error) {
+	return loadStampedQuery(tx, r, cols, "")
+}
+
+func loadStampedForUpdate(tx *sqlTx, r row, cols []string) (int64, map[string]any, fieldTimes, error) {
+	return loadStampedQuery(tx, r, cols, " FOR UPDATE")
+}
+
+func loadStampedQuery(tx *sqlTx, r row, cols []string, lock string) (int64, map[string]any, fieldTimes, error) {
 	sel := append([]string{"id", "field_times"}, cols...)
-	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + r.table + " WHERE " + keyWhere(r.keyCols)
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + r.table + " WHERE " + keyWhere(r.keyCols) + lock
 	rows, err := tx.query(q, r.keyVals...)
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("load %s: %w", r.table, err)

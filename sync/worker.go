@@ -258,6 +258,9 @@ func (w *Worker) applyOne(tx *sqlTx, d claimedDelivery) error {
 // isTransient tells conflicts with a concurrent worker (unique races,
 // deadlocks, serialization failures) from errors a retry cannot fix.
 func isTransient(err error) bool {
+	if errors.Is(err, errIdentityRace) {
+		return true
+	}
 	msg := strings.ToLower(err.Error())
 	for _, s := range []string{"deadlock", "could not serialize", "duplicate key", "unique constraint",
 		"database is locked", "sqlstate 40", "sqlstate 23505"} {
