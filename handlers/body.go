@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+)
+
+// maxJSONDepth is how deep a webhook body may nest. Real payloads nest a
+// handful of levels; anything deeper is an attack on a decoder.
+const maxJSONDepth = 64
+
+// readBody reads the whole request body, refusing (413) past max bytes while
+// reading, so a chunked body without Content-Length cannot exhaust memory.
+// Nothing is hashed or parsed before the limit holds.
+func readBody(c echo.Context, max int64) ([]byte, error) {
+	r := c.Request()
+	tooLarge := newError(http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("body larger than %d bytes", max), nil)
+	if r.ContentLength > max {
+		return nil, tooLarge
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	// The underlying writer, not echo's wrapper: MaxBytesReader tells the
+	// server through it to close the connection instead of draining the rest.
+	_, err := buf.ReadFrom(http.MaxBytesReader(c.Response().Writer, r.Body, max))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, tooLarge
+	case err != nil:
+		return nil, newError(http.StatusBadRequest, "could not read the body", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// validateJSONObject accepts exactly one JSON object in valid UTF-8, nested
+// at most maxJSONDepth deep. The depth is checked first by a byte scan that
+// allocates nothing, so a hostile body never reaches the decoder.
+func validateJSONObject(body []byte) error {
+	invalid := func(message string) error { return newError(http.StatusBadRequest, message, nil) }
+	if !utf8.Valid(body) {
+		return invalid("body is not valid UTF-8")
+	}
+	if depth := jsonDepth(body); depth > maxJSONDepth {
+		return invalid(fmt.Sprintf("body nests deeper than %d levels", maxJSONDepth))
+	}
+	if !json.Valid(body) {
+		return invalid("body is not valid JSON (one JSON object expected)")
+	}
+	if first := bytes.TrimLeft(body, " \t\r\n"); len(first) == 0 || first[0] != '{' {
+		return invalid("body must be a JSON object")
+	}
+	return nil
+}
+
+// jsonDepth returns the deepest nesting of objects and arrays in body,
+// skipping string contents; it stops counting once past maxJSONDepth. It does
+// not validate: json.Valid does that afterwards.
+func jsonDepth(body []byte) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for _, b := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+		case b == '"':
+			inString = true
+		case b == '{' || b == '[':
+			depth++
+			if depth > deepest {
+				deepest = depth
+				if deepest > maxJSONDepth {
+					return deepest
+				}
+			}
+		case b == '}' || b == ']':
+			depth--
+		}
+	}
+	return deepest
+}
