@@ -21,11 +21,17 @@ type applier struct {
 }
 
 // applyFacts is the single writer of the unified model.
-func applyFacts(tx *sqlTx, deliveryID int64, f Facts, now time.Time) error {
+// firstTime skips forgetting rows a previous application wrote.
+func applyFacts(tx *sqlTx, deliveryID int64, firstTime bool, f Facts, now time.Time) error {
 	a := &applier{tx: tx, facts: f, deliveryID: deliveryID, now: now, tickets: map[string]int64{}}
 	a.facts.FactAt = f.FactAt.UTC()
+	if !firstTime {
+		if err := a.forgetDerivedRows(); err != nil {
+			return err
+		}
+	}
 	steps := []func() error{
-		a.forgetDerivedRows, a.applyPeople, a.applyEvent, a.applyOrder,
+		a.applyPeople, a.applyEvent, a.applyOrder,
 		a.applyTickets, a.applyScans, a.applyConsents, a.applyFormEntry, a.applyVibesList,
 	}
 	for _, step := range steps {
@@ -137,7 +143,9 @@ func (a *applier) applyOrder() error {
 	pr.str("promo_code", o.PromoCode)
 	pr.int("ticket_count", o.TicketCount)
 	pr.str("url", o.URL)
-	id, err := upsertStamped(a.tx, a.orderRow(o.ExternalID), pr.list, a.now)
+	r := a.orderRow(o.ExternalID)
+	r.likelyNew = o.SoldAt != nil
+	id, err := upsertStamped(a.tx, r, pr.list, a.now)
 	if err != nil {
 		return fmt.Errorf("order: %w", err)
 	}
@@ -173,7 +181,8 @@ func (a *applier) applyTickets() error {
 		pr.int("booking_fee_minor", t.BookingFeeMinor)
 		pr.str("currency", t.Currency)
 		pr.time("sold_at", t.SoldAt)
-		r := row{table: "tickets", keyCols: []string{"provider", "external_id"}, keyVals: []any{a.facts.Provider, t.ExternalID}}
+		r := row{table: "tickets", keyCols: []string{"provider", "external_id"}, keyVals: []any{a.facts.Provider, t.ExternalID},
+			likelyNew: t.SoldAt != nil}
 		id, err := upsertStamped(a.tx, r, pr.list, a.now)
 		if err != nil {
 			return fmt.Errorf("ticket: %w", err)

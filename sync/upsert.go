@@ -19,6 +19,9 @@ type row struct {
 	// seenAt is a new fan's first and last seen time: the fact's time, so
 	// that the answer does not depend on when the worker ran.
 	seenAt time.Time
+	// likelyNew rows (a sale's ticket line and order) try the insert first:
+	// one statement instead of a read and an insert.
+	likelyNew bool
 }
 
 // upsertStamped creates the row if it is missing and applies the proposed
@@ -27,6 +30,11 @@ type row struct {
 // locked.
 func upsertStamped(tx *sqlTx, r row, props []fieldValue, now time.Time) (int64, error) {
 	cols := uniqueCols(props)
+	if r.likelyNew {
+		if id, err := insertStamped(tx, r, props, now); err != nil || id != 0 {
+			return id, err
+		}
+	}
 	id, current, times, err := loadStamped(tx, r, cols)
 	if err != nil {
 		return 0, err

@@ -1,0 +1,158 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fanhook/fanhook/models"
+)
+
+// errRetryCarefully aborts a fast batch: one delivery failed to apply, so
+// the batch runs again with a savepoint around each delivery.
+var errRetryCarefully = errors.New("a delivery failed: batch retried with savepoints")
+
+// applyClaimed selects deliveries with q inside one transaction and applies
+// them. The fast path uses no savepoints (two statements per delivery
+// saved); when any delivery fails to apply, the transaction is rolled back
+// and the batch is applied again, each delivery under its own savepoint,
+// so that one bad delivery fails alone.
+func (w *Worker) applyClaimed(ctx context.Context, q string, args ...any) (n int, lastID int64, err error) {
+	n, lastID, err = w.applyBatch(ctx, false, q, args...)
+	if errors.Is(err, errRetryCarefully) {
+		return w.applyBatch(ctx, true, q, args...)
+	}
+	return n, lastID, err
+}
+
+// outcome is what became of one delivery in a batch.
+type outcome struct {
+	d      claimedDelivery
+	status string
+	err    error
+}
+
+func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ...any) (n int, lastID int64, err error) {
+	tx, err := beginSQLTx(ctx, w.store)
+	if err != nil {
+		return 0, 0, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.tx.Rollback()
+	batch, err := claim(tx, q, args...)
+	if err != nil {
+		return 0, 0, err
+	}
+	now := w.opts.Now().UTC()
+	start := time.Now()
+	var outcomes []outcome
+	for _, d := range batch {
+		o, err := w.applyOne(tx, d, careful, now)
+		if err != nil {
+			return 0, 0, err
+		}
+		outcomes = append(outcomes, o)
+		lastID = d.ID
+		if time.Since(start) > w.opts.MaxBatchTime {
+			break // the rest is claimed again by the next transaction
+		}
+	}
+	if err := markDeliveries(tx, outcomes, now); err != nil {
+		return 0, 0, err
+	}
+	if err := tx.tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("commit: %w", err)
+	}
+	for _, o := range outcomes {
+		if o.err != nil {
+			w.log.Warn().Int64("delivery_id", o.d.ID).Str("provider", o.d.Provider).Str("status", o.status).
+				Msg("delivery not applied: " + safeError(o.err))
+		}
+		if w.opts.OnDone != nil && o.status != models.StatusPending {
+			w.opts.OnDone(o.d.Provider, o.status)
+		}
+	}
+	return len(outcomes), lastID, nil
+}
+
+func claim(tx *sqlTx, q string, args ...any) ([]claimedDelivery, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, rebind(tx.dialect, q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	var batch []claimedDelivery
+	for rows.Next() {
+		var d claimedDelivery
+		if err := rows.Scan(&d.ID, &d.Provider, &d.Body, &d.ReceivedAt, &d.Attempts, &d.PurgedAt); err != nil {
+			return nil, fmt.Errorf("claim deliveries: %w", err)
+		}
+		batch = append(batch, d)
+	}
+	return batch, rows.Err()
+}
+
+// applyOne applies one delivery. Its own failures become its outcome; the
+// error returned is the transaction's (or errRetryCarefully).
+func (w *Worker) applyOne(tx *sqlTx, d claimedDelivery, careful bool, now time.Time) (outcome, error) {
+	o := outcome{d: d, status: models.StatusProcessed}
+	if d.Body == nil || d.PurgedAt != nil {
+		// A purged body cannot be applied again; the data it made stays.
+		return o, nil
+	}
+	facts, err := ParseDelivery(d.Provider, d.Body, d.ReceivedAt)
+	switch {
+	case err != nil:
+		o.status, o.err = models.StatusFailed, err
+		return o, nil
+	case facts.Ignored:
+		o.status = models.StatusIgnored
+		return o, nil
+	}
+	if !careful {
+		if err := applyFacts(tx, d.ID, d.Attempts == 0, facts, now); err != nil {
+			return o, errRetryCarefully
+		}
+		return o, nil
+	}
+	if err := tx.execPrepared("SAVEPOINT apply_delivery"); err != nil {
+		return o, fmt.Errorf("savepoint: %w", err)
+	}
+	if o.err = applyFacts(tx, d.ID, d.Attempts == 0, facts, now); o.err != nil {
+		if err := tx.execPrepared("ROLLBACK TO SAVEPOINT apply_delivery"); err != nil {
+			return o, fmt.Errorf("rollback delivery %d: %w (after %v)", d.ID, err, o.err)
+		}
+		o.status = models.StatusFailed
+		if isTransient(o.err) && d.Attempts+1 < maxTransientAttempts {
+			o.status = models.StatusPending
+		}
+	}
+	if err := tx.execPrepared("RELEASE SAVEPOINT apply_delivery"); err != nil {
+		return o, fmt.Errorf("release savepoint: %w", err)
+	}
+	return o, nil
+}
+
+// markDeliveries records the outcomes: the usual ones (processed, ignored)
+// in one statement per status, failures one by one with their error.
+func markDeliveries(tx *sqlTx, outcomes []outcome, now time.Time) error {
+	ok := map[string][]any{}
+	for _, o := range outcomes {
+		if o.err == nil {
+			ok[o.status] = append(ok[o.status], o.d.ID)
+			continue
+		}
+		if _, err := tx.exec(`UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1, processed_at = ?
+			WHERE id = ?`, o.status, o.err.Error(), now, o.d.ID); err != nil {
+			return fmt.Errorf("mark delivery %d: %w", o.d.ID, err)
+		}
+	}
+	for status, ids := range ok {
+		q := `UPDATE deliveries SET status = ?, error = '', attempts = attempts + 1, processed_at = ?
+			WHERE id IN (` + placeholders(len(ids)) + `)`
+		if _, err := tx.exec(q, append([]any{status, now}, ids...)...); err != nil {
+			return fmt.Errorf("mark deliveries %s: %w", status, err)
+		}
+	}
+	return nil
+}
