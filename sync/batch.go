@@ -53,7 +53,8 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ..
 		}
 		outcomes = append(outcomes, o)
 		lastID = d.ID
-		if time.Since(start) > w.opts.MaxBatchTime {
+		if took := time.Since(start); took > w.opts.MaxBatchTime ||
+			(took > w.opts.MinBatchTime && w.opts.Yield != nil && w.opts.Yield()) {
 			break // the rest is claimed again by the next transaction
 		}
 	}

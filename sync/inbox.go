@@ -1,12 +1,15 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -35,8 +38,11 @@ type Inbox struct {
 	log   zerolog.Logger
 	opts  InboxOptions
 	queue chan *inboxItem
-	stop  chan struct{}
-	done  chan struct{}
+	// waiting counts callers not yet answered: the worker yields the
+	// SQLite writer connection to them.
+	waiting atomic.Int64
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 type inboxItem struct {
@@ -62,6 +68,9 @@ func NewInbox(store *models.Store, log zerolog.Logger, opts InboxOptions) *Inbox
 		done:  make(chan struct{}),
 	}
 }
+
+// Busy tells whether deliveries are waiting for their commit.
+func (i *Inbox) Busy() bool { return i.waiting.Load() > 0 }
 
 // Start runs the writer goroutine.
 func (i *Inbox) Start() { go i.writeLoop() }
@@ -95,6 +104,8 @@ func PrepareDelivery(d *models.Delivery) {
 // before (duplicate). It returns only after the commit.
 func (i *Inbox) Accept(ctx context.Context, d *models.Delivery) (int64, bool, error) {
 	PrepareDelivery(d)
+	i.waiting.Add(1)
+	defer i.waiting.Add(-1)
 	item := &inboxItem{d: d, result: make(chan inboxResult, 1)}
 	select {
 	case i.queue <- item:
@@ -190,7 +201,14 @@ func insertDeliveries(ctx context.Context, store *models.Store, ds []*models.Del
 		status, error, attempts, received_at) VALUES `)
 	args := make([]any, 0, cols*len(ds))
 	n := 0
-	for k, d := range ds {
+	// Rows go in key order: two replicas inserting overlapping batches
+	// then take the unique index's locks in the same order and never
+	// deadlock.
+	sorted := slices.Clone(ds)
+	slices.SortFunc(sorted, func(a, b *models.Delivery) int {
+		return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.DedupKey, b.DedupKey))
+	})
+	for k, d := range sorted {
 		if k > 0 {
 			sb.WriteString(", ")
 		}

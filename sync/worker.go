@@ -25,6 +25,12 @@ type WorkerOptions struct {
 	// on SQLite, which has one writer; 4 on PostgreSQL, where a worker
 	// mostly waits on round trips and SKIP LOCKED gives each its own rows).
 	Concurrency int
+	// Yield, when set, is asked between deliveries once a transaction is
+	// older than MinBatchTime; true ends the transaction early. On SQLite
+	// the inbox uses it to take the one writer connection first, so a
+	// burst of webhooks is not queued behind normalization.
+	Yield        func() bool
+	MinBatchTime time.Duration // default 2ms
 	// OnDone is told the outcome of every delivery applied (metrics).
 	OnDone func(provider, status string)
 	Now    func() time.Time
@@ -60,6 +66,9 @@ func NewWorker(store *models.Store, log zerolog.Logger, opts WorkerOptions) *Wor
 		if store.Dialect == models.DialectPostgres {
 			opts.Concurrency = 4
 		}
+	}
+	if opts.MinBatchTime <= 0 {
+		opts.MinBatchTime = 2 * time.Millisecond
 	}
 	if opts.MaxBatchTime <= 0 {
 		opts.MaxBatchTime = 200 * time.Millisecond
