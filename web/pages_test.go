@@ -1,0 +1,188 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/fanhook/fanhook/models"
+	"github.com/fanhook/fanhook/models/storetest"
+	"github.com/fanhook/fanhook/sync"
+)
+
+// samNeedles are every form in which the story's fan appears.
+var samNeedles = []string{"sam@example.com", "sam%40example.com", "447700900555", "samuel", "taylor",
+	"pk-sam", "crm-sam", "u-sam", "tb-sam", "1990-01-01"}
+
+func TestPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		h := newHarness(t, store)
+		ingestStory(t, store)
+		fan := liveFanByEmail(t, store, "sam@example.com")
+		c := h.client()
+		h.signIn(c)
+
+		dash := h.page(c, "/admin/")
+		for _, want := range []string{"<svg", "Deliveries per hour per provider", "fixr", "vibes", "backlog"} {
+			if !strings.Contains(dash, want) {
+				t.Errorf("dashboard lacks %q", want)
+			}
+		}
+		if got := search(t, h, c, "sam@"); len(got) != 1 || got[0] != fmt.Sprint(fan) {
+			t.Fatalf("search sam@ = %v, want [%d]", got, fan)
+		}
+		page := h.page(c, fmt.Sprintf("/admin/fans/%d", fan))
+		for _, want := range []string{"sam@example.com", "Taylor", "u-sam", "marketing", "opt_out", "k-ticket", "k-form",
+			"k-delivery", "k-consent", "k-identity", "Mixed Night", "12.50 EUR"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("fan page lacks %q", want)
+			}
+		}
+
+		res := h.get(c, fmt.Sprintf("/admin/fans/%d/export", fan))
+		var export map[string]any
+		if err := json.Unmarshal([]byte(readBody(res)), &export); err != nil {
+			t.Fatalf("export is not JSON: %v", err)
+		}
+		for _, k := range []string{"fans", "identities", "consent_changes", "tickets", "form_entries", "deliveries"} {
+			if rows, _ := export[k].([]any); len(rows) == 0 && k != "tickets" {
+				t.Errorf("export has no %s", k)
+			}
+		}
+
+		events := h.page(c, "/admin/events")
+		m := regexp.MustCompile(`href="/admin/events/(\d+)"`).FindStringSubmatch(events)
+		if m == nil {
+			t.Fatal("no event listed")
+		}
+		if ev := h.page(c, "/admin/events/"+m[1]); !strings.Contains(ev, "Sales") {
+			t.Error("event page lacks sales")
+		}
+		for _, p := range []string{"/admin/events/999999", "/admin/fans/999999", "/admin/deliveries/999999"} {
+			if res := h.get(c, p); res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: %d, want 404", p, res.StatusCode)
+			}
+		}
+		h.page(c, "/admin/deliveries?status=processed&provider=fixr")
+		d := h.page(c, "/admin/deliveries/1")
+		if !strings.Contains(d, "Delivery #1 ") || !strings.Contains(d, "vibes") || !strings.Contains(d, "&#34;event_id&#34;: &#34;mix-1&#34;") {
+			t.Errorf("delivery page lacks the pretty body:\n%s", d)
+		}
+		audit := h.page(c, "/admin/audit")
+		for _, want := range []string{"sign-in", "export"} {
+			if !strings.Contains(audit, want) {
+				t.Errorf("audit log lacks %q", want)
+			}
+		}
+	})
+}
+
+func TestReplayFailedDelivery(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		h := newHarness(t, store)
+		// A delivery that failed for a passing reason (a lock): replay fixes it.
+		body := `{"event":"customer_updated","created":"2025-05-05T10:00:00UTC","message_id":"r-1",
+			"payload":{"email":"replay@example.com","first_name":"Re","last_name":"Play","user_uuid":"u-replay"}}`
+		var id int64
+		if err := store.DB.Raw(`INSERT INTO deliveries (provider, dedup_key, event_type, body, status, error, attempts, received_at)
+			VALUES ('fixr', 'r-1', 'customer_updated', ?, 'failed', 'database is locked', 1, ?) RETURNING id`,
+			[]byte(body), time.Now().UTC()).Scan(&id).Error; err != nil {
+			t.Fatal(err)
+		}
+		c := h.client()
+		h.signIn(c)
+		res := h.postForm(c, fmt.Sprintf("/admin/deliveries/%d/replay", id), url.Values{"csrf": {h.csrf(c)}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("replay: %d", res.StatusCode)
+		}
+		var status string
+		store.Read.Raw("SELECT status FROM deliveries WHERE id = ?", id).Scan(&status)
+		if status != models.StatusProcessed || liveFanByEmail(t, store, "replay@example.com") == 0 {
+			t.Errorf("after replay: status %s", status)
+		}
+		if !strings.Contains(h.page(c, "/admin/audit"), "replay") {
+			t.Error("the replay is not in the audit log")
+		}
+	})
+}
+
+func TestEraseThenReplayLeavesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		h := newHarness(t, store)
+		ingestStory(t, store)
+		fan := liveFanByEmail(t, store, "sam@example.com")
+		c := h.client()
+		h.signIn(c)
+		confirm := h.page(c, fmt.Sprintf("/admin/fans/%d/erase", fan))
+		if !strings.Contains(confirm, "Erase this fan") {
+			t.Fatal("no confirmation step")
+		}
+		res := h.postForm(c, fmt.Sprintf("/admin/fans/%d/erase", fan), url.Values{"csrf": {h.csrf(c)}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("erase: %d", res.StatusCode)
+		}
+		res = h.postForm(c, "/admin/deliveries/replay-failed", url.Values{"csrf": {h.csrf(c)}})
+		res.Body.Close()
+		w := sync.NewWorker(store, zerolog.Nop(), sync.WorkerOptions{})
+		if _, err := w.Replay(context.Background(), sync.ReplayFilter{Status: "all"}); err != nil {
+			t.Fatal(err)
+		}
+		if found := grepDatabase(t, store, samNeedles); len(found) > 0 {
+			t.Fatalf("personal data left after erasure and a full replay:\n%s", strings.Join(found, "\n"))
+		}
+		if page := h.page(c, fmt.Sprintf("/admin/fans/%d", fan)); !strings.Contains(page, "Personal data erased") {
+			t.Error("the fan page does not say the fan is erased")
+		}
+		if !strings.Contains(h.page(c, "/admin/audit"), "erase") {
+			t.Error("the erasure is not in the audit log")
+		}
+	})
+}
+
+// grepDatabase dumps every column of every table and returns the cells that
+// contain any needle, ignoring case.
+func grepDatabase(t testing.TB, store *models.Store, needles []string) []string {
+	t.Helper()
+	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+	if store.Dialect == models.DialectPostgres {
+		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+	}
+	var tables []string
+	if err := store.Read.Raw(q).Scan(&tables).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) < 10 {
+		t.Fatalf("only %d tables found", len(tables))
+	}
+	var found []string
+	for _, table := range tables {
+		rows, err := queryMaps(context.Background(), store.Read, "SELECT * FROM "+table)
+		if err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		for _, row := range rows {
+			for col, v := range row {
+				s := strings.ToLower(fmt.Sprint(v))
+				if raw, ok := v.(json.RawMessage); ok {
+					s = strings.ToLower(string(raw))
+				}
+				for _, n := range needles {
+					if strings.Contains(s, strings.ToLower(n)) {
+						found = append(found, fmt.Sprintf("%s.%s contains %q: %.200s", table, col, n, s))
+					}
+				}
+			}
+		}
+	}
+	return found
+}

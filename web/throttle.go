@@ -1,0 +1,69 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Failed sign-ins are counted over a sliding window per client address and
+// per user name. Past a limit the sign-in form answers 429 without checking
+// the password; as failures age out of the window it opens again, so the
+// real admin is never locked out for good.
+const (
+	throttleWindow     = 15 * time.Minute
+	maxFailuresPerAddr = 20
+	maxFailuresPerUser = 50
+)
+
+func throttleKeys(addr, username string) (addrKey, userKey string) {
+	return "addr:" + addr, "user:" + strings.ToLower(strings.TrimSpace(username))
+}
+
+// throttled tells whether sign-ins from addr or for username are held back,
+// and for how long.
+func (a *Admin) throttled(ctx context.Context, addr, username string) (time.Duration, error) {
+	addrKey, userKey := throttleKeys(addr, username)
+	now := a.now()
+	var wait time.Duration
+	for _, k := range []struct {
+		key string
+		max int
+	}{{addrKey, maxFailuresPerAddr}, {userKey, maxFailuresPerUser}} {
+		// The max-th newest failure inside the window: once it ages out,
+		// the key is below its limit again.
+		var at []time.Time
+		err := a.store.Read.WithContext(ctx).Raw(`SELECT failed_at FROM login_failures
+			WHERE key = ? AND failed_at > ? ORDER BY failed_at DESC LIMIT 1 OFFSET ?`,
+			k.key, now.Add(-throttleWindow), k.max-1).Scan(&at).Error
+		if err != nil {
+			return 0, fmt.Errorf("check sign-in throttle: %w", err)
+		}
+		if len(at) == 1 {
+			wait = max(wait, at[0].Add(throttleWindow).Sub(now))
+		}
+	}
+	return wait, nil
+}
+
+// recordFailure counts a failed sign-in against the address and the user.
+func (a *Admin) recordFailure(ctx context.Context, addr, username string) error {
+	addrKey, userKey := throttleKeys(addr, username)
+	now := a.now()
+	db := a.store.DB.WithContext(ctx)
+	if err := db.Exec("DELETE FROM login_failures WHERE failed_at < ?", now.Add(-throttleWindow)).Error; err != nil {
+		return fmt.Errorf("record sign-in failure: %w", err)
+	}
+	err := db.Exec("INSERT INTO login_failures (key, failed_at) VALUES (?, ?), (?, ?)", addrKey, now, userKey, now).Error
+	if err != nil {
+		return fmt.Errorf("record sign-in failure: %w", err)
+	}
+	return nil
+}
+
+// clearFailures forgets an address's failures after it signs in.
+func (a *Admin) clearFailures(ctx context.Context, addr string) error {
+	addrKey, _ := throttleKeys(addr, "")
+	return a.store.DB.WithContext(ctx).Exec("DELETE FROM login_failures WHERE key = ?", addrKey).Error
+}
