@@ -18,6 +18,9 @@ type applier struct {
 	eventID int64
 	orderID int64
 	tickets map[string]int64 // external id -> ticket id
+	// namesErasedFan: a person here was erased after this fact. Their data
+	// is not applied, and the raw body, which still holds it, is dropped.
+	namesErasedFan bool
 }
 
 // applyFacts is the single writer of the unified model.
@@ -37,6 +40,11 @@ func applyFacts(tx *sqlTx, deliveryID int64, firstTime bool, f Facts, now time.T
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
+		}
+	}
+	if a.namesErasedFan {
+		if _, err := tx.exec("UPDATE deliveries SET body = NULL, purged_at = ? WHERE id = ?", now, deliveryID); err != nil {
+			return fmt.Errorf("drop body naming an erased fan: %w", err)
 		}
 	}
 	return nil

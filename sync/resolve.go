@@ -31,6 +31,7 @@ func (a *applier) resolveFan(p Person) (int64, error) {
 	}
 	suppressed, err := a.suppressed(ids)
 	if err != nil || suppressed {
+		a.namesErasedFan = a.namesErasedFan || suppressed
 		return 0, err
 	}
 
