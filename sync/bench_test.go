@@ -52,3 +52,74 @@ func BenchmarkNormalize(b *testing.B) {
 		})
 	}
 }
+
+// preloadFans inserts n fans with their email, phone and FIXR identities in
+// bulk, shaped like the fans fixrTicketSold names, so a benchmark can start
+// from a database of any size without normalizing n deliveries first.
+func preloadFans(b *testing.B, store *models.Store, n int) {
+	b.Helper()
+	series := fmt.Sprintf("WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < %d) SELECT i FROM s", n-1)
+	phone := "'+4477009' || substr('00000' || (i % 100000), -5)"
+	if store.Dialect == models.DialectPostgres {
+		series = fmt.Sprintf("SELECT generate_series(0, %d) AS i", n-1)
+		phone = "'+4477009' || lpad((i % 100000)::text, 5, '0')"
+	}
+	stmts := []string{
+		`INSERT INTO fans (email, phone, first_name, last_name, search_name, search_name_rev, field_times,
+			first_seen_at, last_seen_at, created_at, updated_at)
+		SELECT 'fan' || i || '@example.com', ` + phone + `, 'Fan', 'Number ' || i, 'fan number ' || i, 'number ' || i || ' fan', '{}',
+			CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM (` + series + `) s`,
+		`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
+		SELECT id, 'email', email, 'fixr', CURRENT_TIMESTAMP FROM fans`,
+		`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
+		SELECT id, 'phone', phone, 'fixr', CURRENT_TIMESTAMP FROM fans`,
+		`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
+		SELECT id, 'fixr_user', 'user-' || substr(email, 4, length(email) - 15), 'fixr', CURRENT_TIMESTAMP FROM fans`,
+	}
+	for _, q := range stmts {
+		if err := store.DB.Exec(q).Error; err != nil {
+			b.Fatalf("preload fans: %v", err)
+		}
+	}
+	if store.Dialect == models.DialectPostgres {
+		store.DB.Exec("ANALYZE")
+	}
+}
+
+// BenchmarkNormalizeAtScale shows how normalization cost grows with the
+// number of fans already known: 10k and 100k by default, 1M too with
+// FANHOOK_BENCH_SCALE=1. Each delivery names a fan of the pool.
+func BenchmarkNormalizeAtScale(b *testing.B) {
+	sizes := []int{10_000, 100_000}
+	if os.Getenv("FANHOOK_BENCH_SCALE") == "1" {
+		sizes = append(sizes, 1_000_000)
+	}
+	for _, dialect := range storetest.Dialects() {
+		for _, fans := range sizes {
+			b.Run(fmt.Sprintf("%s/fans=%d", dialect, fans), func(b *testing.B) {
+				store := storetest.Open(b, dialect)
+				preloadFans(b, store, fans)
+				ds := make([]*models.Delivery, b.N)
+				for i := range ds {
+					ds[i] = &models.Delivery{Provider: "fixr", Body: fixrTicketSold(i, (i*7919)%fans), ReceivedAt: time.Now()}
+				}
+				if _, err := sync.ImportDeliveries(context.Background(), store, ds); err != nil {
+					b.Fatal(err)
+				}
+				w := sync.NewWorker(store, zerolog.Nop(), sync.WorkerOptions{})
+				b.ResetTimer()
+				start := time.Now()
+				n, err := w.Drain(context.Background())
+				if err != nil || n != b.N {
+					b.Fatalf("drained %d of %d: %v", n, b.N, err)
+				}
+				b.ReportMetric(float64(n)/time.Since(start).Seconds(), "deliveries/s")
+				var live int64
+				store.Read.Raw("SELECT COUNT(*) FROM report_fans").Scan(&live)
+				if live != int64(fans) {
+					b.Fatalf("%d fans after normalizing deliveries of known fans, want %d", live, fans)
+				}
+			})
+		}
+	}
+}

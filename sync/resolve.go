@@ -132,14 +132,10 @@ func (a *applier) suppressed(ids []Identity) (bool, error) {
 	if !*a.tx.anySuppressions {
 		return false, nil
 	}
-	hashes := make([]string, len(ids))
-	for i, id := range ids {
-		hashes[i] = models.SuppressionHash(id.Kind, id.Value)
-	}
-	for _, h := range hashes {
+	for _, id := range ids {
 		var n int64
-		err := a.tx.scanRow("SELECT COUNT(*) FROM suppressions WHERE value_hash = ? AND erased_at >= ?",
-			[]any{h, a.facts.FactAt}, &n)
+		err := a.tx.scanRow("SELECT COUNT(*) FROM suppressions WHERE kind = ? AND value_hash = ? AND erased_at >= ?",
+			[]any{id.Kind, models.SuppressionHash(id.Kind, id.Value), a.facts.FactAt}, &n)
 		if err != nil {
 			return false, fmt.Errorf("check suppressions: %w", err)
 		}
@@ -180,9 +176,12 @@ func (a *applier) knownIdentities(ids []Identity) (identityMatches, error) {
 		conds[i] = "(i.kind = ? AND i.value = ?)"
 		args = append(args, id.Kind, id.Value)
 	}
+	// CROSS JOIN makes SQLite start from the identities' unique index;
+	// left to itself it walked every live fan (merged_into IS NULL) and
+	// each lookup grew with the number of fans.
 	rows, err := a.tx.query(`SELECT i.kind, i.value, f.id, COALESCE(f.email, '') FROM fan_identities i
-		JOIN fans f ON f.id = i.fan_id
-		WHERE f.merged_into IS NULL AND (`+strings.Join(conds, " OR ")+`) ORDER BY f.id`, args...)
+		CROSS JOIN fans f
+		WHERE f.id = i.fan_id AND f.merged_into IS NULL AND (`+strings.Join(conds, " OR ")+`) ORDER BY f.id`, args...)
 	if err != nil {
 		return m, fmt.Errorf("find fans: %w", err)
 	}

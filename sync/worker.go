@@ -53,7 +53,12 @@ type Worker struct {
 // NewWorker returns a worker; Run it, or call Drain or Replay directly.
 func NewWorker(store *models.Store, log zerolog.Logger, opts WorkerOptions) *Worker {
 	if opts.BatchSize <= 0 {
+		// SQLite's transactions end after 10ms, about 40 deliveries: a
+		// larger claim would read bodies only to leave them.
 		opts.BatchSize = 200
+		if store.Dialect == models.DialectSQLite {
+			opts.BatchSize = 64
+		}
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 250 * time.Millisecond
