@@ -118,6 +118,9 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(`#q`),
 			chromedp.SendKeys(`#q`, "SAM"),
 			chromedp.Submit(`#q`),
+			// The results page echoes the query in the box; the page before
+			// the submit (which lists fans too) does not.
+			chromedp.WaitVisible(`#q[value="SAM"]`),
 			chromedp.WaitVisible(`table.fans`),
 			text(`table.fans`, &results),
 			shot("03-search"),
