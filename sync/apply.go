@@ -75,6 +75,10 @@ func (a *applier) applyPeople() error {
 		if id == 0 {
 			continue
 		}
+		if a.tx.cache != nil {
+			a.tx.cache.fanDeliveries[[2]int64{id, a.deliveryID}] = true
+			continue
+		}
 		if _, err := a.tx.exec(`INSERT INTO fan_deliveries (fan_id, delivery_id) VALUES (?, ?)
 			ON CONFLICT DO NOTHING`, id, a.deliveryID); err != nil {
 			return fmt.Errorf("link fan to delivery: %w", err)
@@ -210,6 +214,11 @@ func (a *applier) applyScans() error {
 				return fmt.Errorf("scan ticket: %w", err)
 			}
 		}
+		if a.tx.cache != nil {
+			a.tx.cache.scans = append(a.tx.cache.scans, scanRow{ticketID: ticketID, deliveryID: a.deliveryID,
+				provider: a.facts.Provider, status: s.EntryStatus, at: s.ScannedAt.UTC(), peopleIn: s.PeopleIn})
+			continue
+		}
 		_, err := a.tx.exec(`INSERT INTO scans (ticket_id, provider, scanned_at, people_in, entry_status, delivery_id)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_id, scanned_at) DO NOTHING`,
 			ticketID, a.facts.Provider, s.ScannedAt.UTC(), s.PeopleIn, s.EntryStatus, a.deliveryID)
@@ -229,6 +238,12 @@ func (a *applier) applyConsents() error {
 		at := c.At
 		if at.IsZero() {
 			at = a.facts.FactAt
+		}
+		if a.tx.cache != nil {
+			a.tx.cache.consents = append(a.tx.cache.consents, consentRow{fanID: fanID, deliveryID: a.deliveryID,
+				topic: c.Topic, status: c.Status, provider: a.facts.Provider,
+				source: a.facts.Provider + ":" + a.facts.EventType, detail: jsonObject(c.Detail), at: at.UTC()})
+			continue
 		}
 		_, err := a.tx.exec(`INSERT INTO consent_changes (fan_id, topic, status, provider, source, delivery_id, detail, changed_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -253,6 +268,15 @@ func (a *applier) applyFormEntry() error {
 	var duration any
 	if fe.DurationMs != nil {
 		duration = *fe.DurationMs
+	}
+	if c := a.tx.cache; c != nil {
+		k := a.facts.Provider + "\x00" + fe.ActivityID
+		if _, seen := c.forms[k]; !seen {
+			c.formOrder = append(c.formOrder, k)
+		}
+		c.forms[k] = formRow{provider: a.facts.Provider, activityID: fe.ActivityID, fanID: fanID,
+			fields: jsonObject(fe.Fields), duration: duration, receivedAt: a.facts.FactAt, deliveryID: a.deliveryID}
+		return nil
 	}
 	_, err := a.tx.exec(`INSERT INTO form_entries (provider, activity_id, fan_id, fields_json, duration_ms, received_at, delivery_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?)

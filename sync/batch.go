@@ -44,19 +44,41 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ..
 		return 0, 0, err
 	}
 	now := w.opts.Now().UTC()
+	parsed := make([]parsedDelivery, len(batch))
+	for i, d := range batch {
+		parsed[i] = parseClaimed(d)
+	}
+	if !careful && w.store.Dialect == models.DialectSQLite {
+		tx.cache = newBatchCache(now)
+		var facts []Facts
+		for _, p := range parsed {
+			if p.err == nil {
+				facts = append(facts, p.facts)
+			}
+		}
+		if err := tx.cache.prefetch(tx, facts); err != nil {
+			return 0, 0, errRetryCarefully
+		}
+	}
 	start := time.Now()
 	var outcomes []outcome
-	for _, d := range batch {
-		o, err := w.applyOne(tx, d, careful, now)
+	for _, p := range parsed {
+		o, err := w.applyOne(tx, p, careful, now)
 		if err != nil {
 			return 0, 0, err
 		}
 		outcomes = append(outcomes, o)
-		lastID = d.ID
+		lastID = p.d.ID
 		if took := time.Since(start); took > w.opts.MaxBatchTime ||
 			(took > w.opts.MinBatchTime && w.opts.Yield != nil && w.opts.Yield()) {
 			break // the rest is claimed again by the next transaction
 		}
+	}
+	if tx.cache != nil {
+		if err := tx.cache.flush(tx); err != nil {
+			return 0, 0, errRetryCarefully
+		}
+		tx.cache = nil
 	}
 	if err := markDeliveries(tx, outcomes, now); err != nil {
 		return 0, 0, err
@@ -93,25 +115,40 @@ func claim(tx *sqlTx, q string, args ...any) ([]claimedDelivery, error) {
 	return batch, rows.Err()
 }
 
-// applyOne applies one delivery. Its own failures become its outcome; the
-// error returned is the transaction's (or errRetryCarefully).
-func (w *Worker) applyOne(tx *sqlTx, d claimedDelivery, careful bool, now time.Time) (outcome, error) {
-	o := outcome{d: d, status: models.StatusProcessed}
+// parsedDelivery is a claimed delivery with what its body says.
+type parsedDelivery struct {
+	d     claimedDelivery
+	facts Facts
+	err   error
+	skip  bool // purged: nothing to apply
+}
+
+func parseClaimed(d claimedDelivery) parsedDelivery {
 	if d.Body == nil || d.PurgedAt != nil {
 		// A purged body cannot be applied again; the data it made stays.
-		return o, nil
+		return parsedDelivery{d: d, skip: true}
 	}
 	facts, err := ParseDelivery(d.Provider, d.Body, d.ReceivedAt)
+	return parsedDelivery{d: d, facts: facts, err: err}
+}
+
+// applyOne applies one delivery. Its own failures become its outcome; the
+// error returned is the transaction's (or errRetryCarefully).
+func (w *Worker) applyOne(tx *sqlTx, p parsedDelivery, careful bool, now time.Time) (outcome, error) {
+	d := p.d
+	o := outcome{d: d, status: models.StatusProcessed}
 	switch {
-	case err != nil:
-		o.status, o.err = models.StatusFailed, err
+	case p.skip:
 		return o, nil
-	case facts.Ignored:
+	case p.err != nil:
+		o.status, o.err = models.StatusFailed, p.err
+		return o, nil
+	case p.facts.Ignored:
 		o.status = models.StatusIgnored
 		return o, nil
 	}
 	if !careful {
-		if err := applyFacts(tx, d.ID, d.Attempts == 0, facts, now); err != nil {
+		if err := applyFacts(tx, d.ID, d.Attempts == 0, p.facts, now); err != nil {
 			return o, errRetryCarefully
 		}
 		return o, nil
@@ -119,7 +156,7 @@ func (w *Worker) applyOne(tx *sqlTx, d claimedDelivery, careful bool, now time.T
 	if err := tx.execPrepared("SAVEPOINT apply_delivery"); err != nil {
 		return o, fmt.Errorf("savepoint: %w", err)
 	}
-	if o.err = applyFacts(tx, d.ID, d.Attempts == 0, facts, now); o.err != nil {
+	if o.err = applyFacts(tx, d.ID, d.Attempts == 0, p.facts, now); o.err != nil {
 		if err := tx.execPrepared("ROLLBACK TO SAVEPOINT apply_delivery"); err != nil {
 			return o, fmt.Errorf("rollback delivery %d: %w (after %v)", d.ID, err, o.err)
 		}

@@ -16,6 +16,15 @@ func (a *applier) mergeFans(from, into int64) error {
 	if from == into {
 		return nil
 	}
+	// The merge rewrites rows across tables in SQL: a batch's cached rows
+	// are written first and forgotten after.
+	if c := a.tx.cache; c != nil {
+		if err := c.flush(a.tx); err != nil {
+			return err
+		}
+		c.reset()
+		defer c.reset()
+	}
 	if err := a.mergeProfiles(from, into); err != nil {
 		return err
 	}
@@ -41,6 +50,11 @@ func (a *applier) mergeFans(from, into int64) error {
 		}
 		if _, err := a.tx.exec(s.sql, args...); err != nil {
 			return fmt.Errorf("merge fan %d into %d: %s: %w", from, into, s.what, err)
+		}
+	}
+	if c := a.tx.cache; c != nil {
+		if err := c.flush(a.tx); err != nil { // the merged profile
+			return err
 		}
 	}
 	if _, err := a.tx.exec(`UPDATE fans SET merged_into = ?, updated_at = ? WHERE id = ?`, into, a.now, from); err != nil {

@@ -67,7 +67,9 @@ func (a *applier) resolveFan(p Person) (int64, error) {
 		inGroup[g.id] = true
 	}
 	for _, id := range ids {
-		if !known.heldBy(id, inGroup) {
+		// A provider id or email held by a fan outside the group stays
+		// theirs: the two could not be merged (different emails).
+		if !known.heldBy(id, inGroup) && (id.Kind == identityPhone || len(known.holders[id]) == 0) {
 			if err := a.attachIdentity(fanID, id); err != nil {
 				return 0, err
 			}
@@ -169,6 +171,9 @@ func (m identityMatches) heldBy(id Identity, fans map[int64]bool) bool {
 
 // knownIdentities looks every identifier up in one query.
 func (a *applier) knownIdentities(ids []Identity) (identityMatches, error) {
+	if a.tx.cache != nil {
+		return a.cachedKnownIdentities(ids)
+	}
 	m := identityMatches{holders: map[Identity][]int64{}}
 	conds := make([]string, len(ids))
 	args := make([]any, 0, 2*len(ids))
@@ -275,6 +280,13 @@ func (a *applier) addPhoneMatches(group, phoneFans []fanRef, p Person) []fanRef 
 }
 
 func (a *applier) createFan(p Person) (int64, error) {
+	if a.tx.cache != nil {
+		cr, err := a.tx.cache.create(a.tx, row{table: "fans", seenAt: a.facts.FactAt})
+		if err != nil {
+			return 0, err
+		}
+		return cr.id, nil
+	}
 	return insertStamped(a.tx, row{table: "fans", seenAt: a.facts.FactAt}, nil, a.now)
 }
 
@@ -283,6 +295,9 @@ func (a *applier) createFan(p Person) (int64, error) {
 var errIdentityRace = errors.New("identifier claimed by a concurrent transaction")
 
 func (a *applier) attachIdentity(fanID int64, id Identity) error {
+	if a.tx.cache != nil {
+		return a.cachedAttachIdentity(fanID, id)
+	}
 	res, err := a.tx.exec(`INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		fanID, id.Kind, id.Value, a.facts.Provider, a.facts.FactAt)
@@ -332,6 +347,9 @@ func (a *applier) applyProfile(fanID int64, p Person) error {
 // the final names and the seen times to one fan, in one read and at most
 // one write.
 func (a *applier) saveFanProfile(fanID int64, props []fieldValue, seenFirst, seenLast time.Time) error {
+	if a.tx.cache != nil {
+		return a.cachedSaveFanProfile(fanID, props, seenFirst, seenLast)
+	}
 	var (
 		ftRaw                 string
 		searchName, searchRev string

@@ -20,6 +20,8 @@ type sqlTx struct {
 	// anySuppressions caches, per transaction, whether any fan was ever
 	// erased: almost always not, and then no identifier needs checking.
 	anySuppressions *bool
+	// cache, when set, holds the batch's rows in memory (SQLite fast path).
+	cache *batchCache
 }
 
 func beginSQLTx(ctx context.Context, store *models.Store) (*sqlTx, error) {

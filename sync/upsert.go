@@ -29,6 +29,9 @@ type row struct {
 // row that thousands of deliveries merely mention (a hot event) is read, not
 // locked.
 func upsertStamped(tx *sqlTx, r row, props []fieldValue, now time.Time) (int64, error) {
+	if tx.cache != nil {
+		return tx.cache.upsert(tx, r, props)
+	}
 	cols := uniqueCols(props)
 	if r.likelyNew {
 		if id, err := insertStamped(tx, r, props, now); err != nil || id != 0 {

@@ -1,0 +1,278 @@
+package sync
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// On SQLite one worker is the only writer of the unified model, so a batch
+// can keep the rows it touches in memory: it reads every row its deliveries
+// name in a few bulk queries, applies the deliveries to those rows, and
+// writes what changed in a few multi-row statements at the end. The rules
+// applied are exactly the row-by-row ones (same code), only the reads and
+// writes move. PostgreSQL, where several workers and replicas write at
+// once, stays row by row under its locks.
+
+// stampedCols are the columns each stamped table keeps in memory.
+var stampedCols = map[string][]string{
+	"fans": append(append([]string{}, profileCols...),
+		"search_name", "search_name_rev", "first_seen_at", "last_seen_at", "merged_into"),
+	"events": {"account_id", "name", "status", "capacity", "category", "url", "venue_name", "city",
+		"country", "timezone", "opens_at", "closes_at"},
+	"orders":      {"event_id", "fan_id", "sold_at", "promo_code", "ticket_count", "url"},
+	"tickets":     {"event_id", "order_id", "fan_id", "ticket_type", "ticket_type_id", "quantity", "unit_price_minor", "booking_fee_minor", "currency", "sold_at"},
+	"vibes_lists": {"name", "url"},
+}
+
+// flushOrder respects the foreign keys.
+var flushOrder = []string{"fans", "events", "orders", "tickets", "vibes_lists"}
+
+// cachedRow is one stamped row held by a batch.
+type cachedRow struct {
+	r      row
+	id     int64
+	values map[string]any
+	times  fieldTimes
+	dirty  map[string]bool
+	isNew  bool
+}
+
+type batchCache struct {
+	rows    map[string]*cachedRow // by table and natural key; fans by id
+	absent  map[string]bool       // keys known not to exist
+	holders map[Identity][]int64  // fans holding each looked-up identifier
+	nextID  map[string]int64
+	now     time.Time
+
+	newIdentities []identityRow
+	fanDeliveries map[[2]int64]bool
+	scans         []scanRow
+	consents      []consentRow
+	forms         map[string]formRow
+	formOrder     []string
+}
+
+type identityRow struct {
+	fanID     int64
+	id        Identity
+	provider  string
+	firstSeen time.Time
+}
+
+type scanRow struct {
+	ticketID, deliveryID int64
+	provider, status     string
+	at                   time.Time
+	peopleIn             int64
+}
+
+type consentRow struct {
+	fanID, deliveryID                       int64
+	topic, status, provider, source, detail string
+	at                                      time.Time
+}
+
+type formRow struct {
+	provider, activityID, fields string
+	fanID, duration              any
+	receivedAt                   time.Time
+	deliveryID                   int64
+}
+
+func newBatchCache(now time.Time) *batchCache {
+	c := &batchCache{nextID: map[string]int64{}, now: now}
+	c.reset()
+	return c
+}
+
+// reset forgets every row (after a merge rewrote rows behind the cache).
+// Only call it once flushed.
+func (c *batchCache) reset() {
+	c.rows = map[string]*cachedRow{}
+	c.absent = map[string]bool{}
+	c.holders = map[Identity][]int64{}
+	c.fanDeliveries = map[[2]int64]bool{}
+	c.forms = map[string]formRow{}
+	c.newIdentities, c.scans, c.consents, c.formOrder = nil, nil, nil, nil
+}
+
+func rowKey(r row) string {
+	var b strings.Builder
+	b.WriteString(r.table)
+	for _, v := range r.keyVals {
+		fmt.Fprintf(&b, "\x00%v", v)
+	}
+	return b.String()
+}
+
+func fanRow(id int64) row {
+	return row{table: "fans", keyCols: []string{"id"}, keyVals: []any{id}}
+}
+
+// get returns the cached row, reading it on a miss; nil when it does not
+// exist.
+func (c *batchCache) get(tx *sqlTx, r row) (*cachedRow, error) {
+	k := rowKey(r)
+	if cr, ok := c.rows[k]; ok {
+		return cr, nil
+	}
+	if c.absent[k] {
+		return nil, nil
+	}
+	if err := c.load(tx, r.table, r.keyCols, [][]any{r.keyVals}); err != nil {
+		return nil, err
+	}
+	if cr, ok := c.rows[k]; ok {
+		return cr, nil
+	}
+	c.absent[k] = true
+	return nil, nil
+}
+
+// load reads rows of one table by natural keys (all the same columns).
+func (c *batchCache) load(tx *sqlTx, table string, keyCols []string, keys [][]any) error {
+	cols := stampedCols[table]
+	for start := 0; start < len(keys); start += 200 {
+		chunk := keys[start:min(start+200, len(keys))]
+		conds := make([]string, len(chunk))
+		var args []any
+		for i, k := range chunk {
+			conds[i] = "(" + keyWhere(keyCols) + ")"
+			args = append(args, k...)
+		}
+		sel := append(append([]string{"id", "field_times"}, keyCols...), cols...)
+		rows, err := tx.tx.QueryContext(tx.ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+table+
+			" WHERE "+strings.Join(conds, " OR "), args...)
+		if err != nil {
+			return fmt.Errorf("load %s: %w", table, err)
+		}
+		for rows.Next() {
+			vals := make([]any, len(sel))
+			dest := make([]any, len(sel))
+			for i := range vals {
+				dest[i] = &vals[i]
+			}
+			if err := rows.Scan(dest...); err != nil {
+				rows.Close()
+				return fmt.Errorf("load %s: %w", table, err)
+			}
+			cr := &cachedRow{values: map[string]any{}, dirty: map[string]bool{}}
+			cr.id, _ = vals[0].(int64)
+			ft, _ := vals[1].(string)
+			if b, ok := vals[1].([]byte); ok {
+				ft = string(b)
+			}
+			cr.times = parseFieldTimes(ft)
+			keyVals := make([]any, len(keyCols))
+			for i := range keyCols {
+				keyVals[i] = normalizeValue(vals[2+i])
+			}
+			cr.r = row{table: table, keyCols: keyCols, keyVals: keyVals}
+			for i, col := range cols {
+				cr.values[col] = normalizeValue(vals[2+len(keyCols)+i])
+			}
+			c.rows[rowKey(cr.r)] = cr
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// normalizeValue makes database values compare like proposed ones.
+func normalizeValue(v any) any {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return v
+}
+
+// create makes a new row with the next id of its table.
+func (c *batchCache) create(tx *sqlTx, r row) (*cachedRow, error) {
+	id, err := c.allocate(tx, r.table)
+	if err != nil {
+		return nil, err
+	}
+	cr := &cachedRow{r: r, id: id, values: map[string]any{}, times: fieldTimes{}, dirty: map[string]bool{}, isNew: true}
+	if r.table == "fans" {
+		cr.r = fanRow(id)
+		cr.values["first_seen_at"], cr.values["last_seen_at"] = r.seenAt, r.seenAt
+		cr.values["search_name"], cr.values["search_name_rev"] = "", ""
+	}
+	k := rowKey(cr.r)
+	c.rows[k] = cr
+	delete(c.absent, k)
+	return cr, nil
+}
+
+func (c *batchCache) allocate(tx *sqlTx, table string) (int64, error) {
+	if _, ok := c.nextID[table]; !ok {
+		var maxID, seq int64
+		if err := tx.tx.QueryRowContext(tx.ctx, "SELECT COALESCE(MAX(id), 0) FROM "+table).Scan(&maxID); err != nil {
+			return 0, fmt.Errorf("next %s id: %w", table, err)
+		}
+		// AUTOINCREMENT never reuses an id, even of a deleted row.
+		_ = tx.tx.QueryRowContext(tx.ctx, "SELECT seq FROM sqlite_sequence WHERE name = ?", table).Scan(&seq)
+		c.nextID[table] = max(maxID, seq) + 1
+	}
+	id := c.nextID[table]
+	c.nextID[table]++
+	return id, nil
+}
+
+// apply merges proposed values into a cached row.
+func (cr *cachedRow) apply(props []fieldValue) {
+	won, stamped := mergeFields(cr.values, cr.times, props)
+	for col, v := range won {
+		cr.set(col, v)
+	}
+	if stamped {
+		cr.dirty["field_times"] = true
+	}
+}
+
+func (cr *cachedRow) set(col string, v any) {
+	cr.values[col] = v
+	cr.dirty[col] = true
+}
+
+// sortedCols lists a row's columns to write, in a stable order so that rows
+// of one shape share one statement.
+func (cr *cachedRow) sortedCols() []string {
+	var cols []string
+	for col := range cr.dirty {
+		if col != "field_times" {
+			cols = append(cols, col)
+		}
+	}
+	if cr.isNew {
+		cols = cols[:0]
+		for col, v := range cr.values {
+			if v != nil && col != "merged_into" {
+				cols = append(cols, col)
+			}
+		}
+	}
+	sort.Strings(cols)
+	return cols
+}
+
+// upsert is upsertStamped on the cache: create the row if missing, apply
+// the proposals by the field-time rule.
+func (c *batchCache) upsert(tx *sqlTx, r row, props []fieldValue) (int64, error) {
+	cr, err := c.get(tx, r)
+	if err != nil {
+		return 0, err
+	}
+	if cr == nil {
+		if cr, err = c.create(tx, r); err != nil {
+			return 0, err
+		}
+	}
+	cr.apply(props)
+	return cr.id, nil
+}

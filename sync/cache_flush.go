@@ -1,0 +1,203 @@
+package sync
+
+import (
+	"fmt"
+	"strings"
+)
+
+// flush writes what the batch changed, in foreign-key order, with one
+// multi-row statement per table and shape where it can.
+func (c *batchCache) flush(tx *sqlTx) error {
+	for _, table := range flushOrder {
+		if err := c.flushTable(tx, table); err != nil {
+			return err
+		}
+		if table == "fans" {
+			if err := c.flushIdentities(tx); err != nil {
+				return err
+			}
+		}
+	}
+	steps := []func(*sqlTx) error{c.flushFanDeliveries, c.flushScans, c.flushConsents, c.flushForms}
+	for _, step := range steps {
+		if err := step(tx); err != nil {
+			return err
+		}
+	}
+	c.newIdentities, c.scans, c.consents, c.formOrder = nil, nil, nil, nil
+	c.fanDeliveries = map[[2]int64]bool{}
+	c.forms = map[string]formRow{}
+	return nil
+}
+
+func (c *batchCache) flushTable(tx *sqlTx, table string) error {
+	inserts := map[string][]*cachedRow{}
+	var shapes []string
+	for _, cr := range c.rows {
+		if cr.r.table != table || (!cr.isNew && len(cr.dirty) == 0) {
+			continue
+		}
+		if !cr.isNew {
+			if err := c.updateRow(tx, cr); err != nil {
+				return err
+			}
+			continue
+		}
+		shape := strings.Join(cr.sortedCols(), ",")
+		if _, seen := inserts[shape]; !seen {
+			shapes = append(shapes, shape)
+		}
+		inserts[shape] = append(inserts[shape], cr)
+	}
+	for _, shape := range shapes {
+		if err := c.insertRows(tx, table, inserts[shape]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *batchCache) insertRows(tx *sqlTx, table string, rows []*cachedRow) error {
+	cols := rows[0].sortedCols()
+	all := append([]string{"id"}, rows[0].r.keyCols...)
+	if table == "fans" {
+		all = []string{"id"}
+	}
+	keyN := len(all)
+	all = append(all, cols...)
+	all = append(all, "field_times")
+	if table != "vibes_lists" {
+		all = append(all, "created_at", "updated_at")
+	}
+	for start := 0; start < len(rows); start += 100 {
+		chunk := rows[start:min(start+100, len(rows))]
+		var args []any
+		tuples := make([]string, len(chunk))
+		for i, cr := range chunk {
+			tuples[i] = "(" + placeholders(len(all)) + ")"
+			args = append(args, cr.id)
+			if table != "fans" {
+				args = append(args, cr.r.keyVals...)
+			}
+			for _, col := range cols {
+				args = append(args, cr.values[col])
+			}
+			args = append(args, cr.times.String())
+			if table != "vibes_lists" {
+				args = append(args, c.now, c.now)
+			}
+			cr.isNew, cr.dirty = false, map[string]bool{}
+		}
+		_ = keyN
+		q := "INSERT INTO " + table + " (" + strings.Join(all, ", ") + ") VALUES " + strings.Join(tuples, ", ")
+		if _, err := tx.tx.ExecContext(tx.ctx, q, args...); err != nil {
+			return fmt.Errorf("insert %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func (c *batchCache) updateRow(tx *sqlTx, cr *cachedRow) error {
+	cols := cr.sortedCols()
+	sets := make([]string, 0, len(cols)+2)
+	args := make([]any, 0, len(cols)+3)
+	for _, col := range cols {
+		sets = append(sets, col+" = ?")
+		args = append(args, cr.values[col])
+	}
+	sets = append(sets, "field_times = ?")
+	args = append(args, cr.times.String())
+	if cr.r.table != "vibes_lists" {
+		sets = append(sets, "updated_at = ?")
+		args = append(args, c.now)
+	}
+	args = append(args, cr.id)
+	if _, err := tx.exec("UPDATE "+cr.r.table+" SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...); err != nil {
+		return fmt.Errorf("update %s: %w", cr.r.table, err)
+	}
+	cr.dirty = map[string]bool{}
+	return nil
+}
+
+// insertMany writes rows of one shape in chunks, with an ON CONFLICT tail.
+func insertMany(tx *sqlTx, head, tail string, width int, rows [][]any) error {
+	for start := 0; start < len(rows); start += 100 {
+		chunk := rows[start:min(start+100, len(rows))]
+		tuples := make([]string, len(chunk))
+		var args []any
+		for i, r := range chunk {
+			tuples[i] = "(" + placeholders(width) + ")"
+			args = append(args, r...)
+		}
+		if _, err := tx.tx.ExecContext(tx.ctx, head+" VALUES "+strings.Join(tuples, ", ")+" "+tail, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *batchCache) flushIdentities(tx *sqlTx) error {
+	rows := make([][]any, len(c.newIdentities))
+	for i, r := range c.newIdentities {
+		rows[i] = []any{r.fanID, r.id.Kind, r.id.Value, r.provider, r.firstSeen}
+	}
+	err := insertMany(tx, "INSERT INTO fan_identities (fan_id, kind, value, provider, first_seen_at)",
+		"ON CONFLICT DO NOTHING", 5, rows)
+	if err != nil {
+		return fmt.Errorf("attach identities: %w", err)
+	}
+	return nil
+}
+
+func (c *batchCache) flushFanDeliveries(tx *sqlTx) error {
+	var rows [][]any
+	for k := range c.fanDeliveries {
+		rows = append(rows, []any{k[0], k[1]})
+	}
+	if err := insertMany(tx, "INSERT INTO fan_deliveries (fan_id, delivery_id)", "ON CONFLICT DO NOTHING", 2, rows); err != nil {
+		return fmt.Errorf("link fans to deliveries: %w", err)
+	}
+	return nil
+}
+
+func (c *batchCache) flushScans(tx *sqlTx) error {
+	rows := make([][]any, len(c.scans))
+	for i, s := range c.scans {
+		rows[i] = []any{s.ticketID, s.provider, s.at, s.peopleIn, s.status, s.deliveryID}
+	}
+	err := insertMany(tx, "INSERT INTO scans (ticket_id, provider, scanned_at, people_in, entry_status, delivery_id)",
+		"ON CONFLICT (ticket_id, scanned_at) DO NOTHING", 6, rows)
+	if err != nil {
+		return fmt.Errorf("scans: %w", err)
+	}
+	return nil
+}
+
+func (c *batchCache) flushConsents(tx *sqlTx) error {
+	rows := make([][]any, len(c.consents))
+	for i, r := range c.consents {
+		rows[i] = []any{r.fanID, r.topic, r.status, r.provider, r.source, r.deliveryID, r.detail, r.at}
+	}
+	err := insertMany(tx, "INSERT INTO consent_changes (fan_id, topic, status, provider, source, delivery_id, detail, changed_at)",
+		"", 8, rows)
+	if err != nil {
+		return fmt.Errorf("consents: %w", err)
+	}
+	return nil
+}
+
+func (c *batchCache) flushForms(tx *sqlTx) error {
+	rows := make([][]any, len(c.formOrder))
+	for i, k := range c.formOrder {
+		f := c.forms[k]
+		rows[i] = []any{f.provider, f.activityID, f.fanID, f.fields, f.duration, f.receivedAt, f.deliveryID}
+	}
+	err := insertMany(tx, "INSERT INTO form_entries (provider, activity_id, fan_id, fields_json, duration_ms, received_at, delivery_id)",
+		`ON CONFLICT (provider, activity_id) DO UPDATE SET
+			fan_id = COALESCE(excluded.fan_id, form_entries.fan_id), fields_json = excluded.fields_json,
+			duration_ms = excluded.duration_ms, received_at = excluded.received_at, delivery_id = excluded.delivery_id`, 7, rows)
+	if err != nil {
+		return fmt.Errorf("form entries: %w", err)
+	}
+	return nil
+}
