@@ -143,7 +143,7 @@ func (c *batchCache) load(tx *sqlTx, table string, keyCols []string, keys [][]an
 			args = append(args, k...)
 		}
 		sel := append(append([]string{"id", "field_times"}, keyCols...), cols...)
-		rows, err := tx.tx.QueryContext(tx.ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+table+
+		rows, err := tx.query("SELECT "+strings.Join(sel, ", ")+" FROM "+table+
 			" WHERE "+strings.Join(conds, " OR "), args...)
 		if err != nil {
 			return fmt.Errorf("load %s: %w", table, err)
@@ -212,11 +212,11 @@ func (c *batchCache) create(tx *sqlTx, r row) (*cachedRow, error) {
 func (c *batchCache) allocate(tx *sqlTx, table string) (int64, error) {
 	if _, ok := c.nextID[table]; !ok {
 		var maxID, seq int64
-		if err := tx.tx.QueryRowContext(tx.ctx, "SELECT COALESCE(MAX(id), 0) FROM "+table).Scan(&maxID); err != nil {
+		if err := tx.scanRow("SELECT COALESCE(MAX(id), 0) FROM "+table, nil, &maxID); err != nil {
 			return 0, fmt.Errorf("next %s id: %w", table, err)
 		}
 		// AUTOINCREMENT never reuses an id, even of a deleted row.
-		_ = tx.tx.QueryRowContext(tx.ctx, "SELECT seq FROM sqlite_sequence WHERE name = ?", table).Scan(&seq)
+		_ = tx.scanRow("SELECT seq FROM sqlite_sequence WHERE name = ?", []any{table}, &seq)
 		c.nextID[table] = max(maxID, seq) + 1
 	}
 	id := c.nextID[table]

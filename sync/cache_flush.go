@@ -90,7 +90,7 @@ func (c *batchCache) insertRows(tx *sqlTx, table string, rows []*cachedRow) erro
 		}
 		_ = keyN
 		q := "INSERT INTO " + table + " (" + strings.Join(all, ", ") + ") VALUES " + strings.Join(tuples, ", ")
-		if _, err := tx.tx.ExecContext(tx.ctx, q, args...); err != nil {
+		if _, err := tx.exec(q, args...); err != nil {
 			return fmt.Errorf("insert %s: %w", table, err)
 		}
 	}
@@ -129,7 +129,7 @@ func insertMany(tx *sqlTx, head, tail string, width int, rows [][]any) error {
 			tuples[i] = "(" + placeholders(width) + ")"
 			args = append(args, r...)
 		}
-		if _, err := tx.tx.ExecContext(tx.ctx, head+" VALUES "+strings.Join(tuples, ", ")+" "+tail, args...); err != nil {
+		if _, err := tx.exec(head+" VALUES "+strings.Join(tuples, ", ")+" "+tail, args...); err != nil {
 			return err
 		}
 	}

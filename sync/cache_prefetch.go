@@ -98,7 +98,7 @@ func (c *batchCache) lookupIdentities(tx *sqlTx, ids []Identity) error {
 			conds[i] = "(kind = ? AND value = ?)"
 			args = append(args, id.Kind, id.Value)
 		}
-		rows, err := tx.tx.QueryContext(tx.ctx, "SELECT kind, value, fan_id FROM fan_identities WHERE "+
+		rows, err := tx.query("SELECT kind, value, fan_id FROM fan_identities WHERE "+
 			strings.Join(conds, " OR ")+" ORDER BY fan_id", args...)
 		if err != nil {
 			return fmt.Errorf("find fans: %w", err)

@@ -169,7 +169,7 @@ func (i *Inbox) commitBatch(batch []*inboxItem) {
 	// The commit gets its own deadline: a caller that gave up must not
 	// abort its neighbours' transaction.
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
-	results, err := insertDeliveries(ctx, i.store, ds)
+	results, err := insertDeliveries(ctx, i.store, ds, true)
 	cancel()
 	if err != nil {
 		i.log.Error().Err(err).Int("batch", len(batch)).Msg("inbox commit failed")
@@ -189,7 +189,9 @@ func (i *Inbox) commitBatch(batch []*inboxItem) {
 
 // insertDeliveries writes ds in one transaction with one multi-row insert;
 // rows whose key exists already come back as duplicates with the old id.
-func insertDeliveries(ctx context.Context, store *models.Store, ds []*models.Delivery) ([]inboxResult, error) {
+// inKeyOrder sorts the rows by key (concurrent webhook batches); without it
+// ids follow the given order (an import keeps its file's order).
+func insertDeliveries(ctx context.Context, store *models.Store, ds []*models.Delivery, inKeyOrder bool) ([]inboxResult, error) {
 	tx, err := store.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -205,9 +207,11 @@ func insertDeliveries(ctx context.Context, store *models.Store, ds []*models.Del
 	// then take the unique index's locks in the same order and never
 	// deadlock.
 	sorted := slices.Clone(ds)
-	slices.SortFunc(sorted, func(a, b *models.Delivery) int {
-		return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.DedupKey, b.DedupKey))
-	})
+	if inKeyOrder {
+		slices.SortFunc(sorted, func(a, b *models.Delivery) int {
+			return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.DedupKey, b.DedupKey))
+		})
+	}
 	for k, d := range sorted {
 		if k > 0 {
 			sb.WriteString(", ")

@@ -87,3 +87,22 @@ func TestSharedPhoneNeverMergesDifferentEmails(t *testing.T) {
 		}
 	})
 }
+
+// A phone-only record whose phone two people with different emails share
+// joins neither of them: its consent must not land on the wrong person.
+func TestAmbiguousSharedPhoneJoinsNobody(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		ingest(t, store,
+			tikklBuyer("o1", "Chris Doe", "chris@example.com", "+447700900333", "2025-01-02T00:00:00Z"),
+			tikklBuyer("o2", "Pat Doe", "pat@example.com", "+447700900333", "2025-01-03T00:00:00Z"))
+		ingest(t, store, delivery{"vibes", []byte(`{"event_id":"amb-1","callback_type":"subscription_added","event_date":"2025-01-04T00:00Z",
+			"subscription":{"person":{"person_key":"pk-amb","mobile_phone":{"mdn":"447700900333"}},"subscription_list":{"id":"LM"}}}`)})
+		var holders []string
+		if err := store.Read.Raw(`SELECT COALESCE(email, '(no email)') FROM report_consents WHERE topic = 'vibes_list:LM'`).Scan(&holders).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(holders) != 1 || holders[0] != "(no email)" {
+			t.Fatalf("list consent landed on %v, want a fan of its own", holders)
+		}
+	})
+}

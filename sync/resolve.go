@@ -236,6 +236,16 @@ func (a *applier) compatibleGroup(found []fanRef, p Person) []fanRef {
 	return group
 }
 
+func distinctEmails(fans []fanRef) int {
+	seen := map[string]bool{}
+	for _, f := range fans {
+		if f.email != "" {
+			seen[f.email] = true
+		}
+	}
+	return len(seen)
+}
+
 func holdsEmail(fans []fanRef, email string) bool {
 	for _, f := range fans {
 		if f.email == email {
@@ -248,13 +258,19 @@ func holdsEmail(fans []fanRef, email string) bool {
 // addPhoneMatches lets a phone join the record to fans. With no fan found
 // yet, the lowest compatible fan holding the phone is the record's fan. With
 // an email in hand, phone-only fans (no email) are the same person and
-// merge; fans with another email never do.
+// merge; fans with another email never do. A record with no email whose
+// phone is shared by people with different emails (a family) cannot tell
+// which of them it is: it joins none, rather than give one person another's
+// consent.
 func (a *applier) addPhoneMatches(group, phoneFans []fanRef, p Person) []fanRef {
 	email := p.Email
 	for _, g := range group {
 		if email == "" {
 			email = g.email
 		}
+	}
+	if email == "" && len(group) == 0 && distinctEmails(phoneFans) > 1 {
+		return group
 	}
 	in := map[int64]bool{}
 	for _, g := range group {

@@ -32,6 +32,7 @@ func parsePages(static *staticFiles) (*pages, error) {
 		"money":  formatMoney,
 		"deref":  deref,
 		"inc":    func(i int) int { return i + 1 },
+		"name":   displayName,
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -134,4 +135,13 @@ func redirectFlash(c echo.Context, path, flash string) error {
 		sep = "&"
 	}
 	return c.Redirect(http.StatusSeeOther, path+sep+"flash="+urlQueryEscape(flash))
+}
+
+// displayName is how a fan is titled: the current first and last name,
+// else the full name a provider sent (Tikkl sends only that).
+func displayName(first, last, full *string) string {
+	if n := strings.TrimSpace(deref(first) + " " + deref(last)); n != "" {
+		return n
+	}
+	return deref(full)
 }
