@@ -107,6 +107,7 @@ func (w *Worker) runLoop(ctx context.Context) {
 	ticker := time.NewTicker(w.opts.PollInterval)
 	defer ticker.Stop()
 	for {
+		w.deferToIngest()
 		n, err := w.applyPendingBatch(context.WithoutCancel(ctx))
 		if err != nil {
 			w.log.Error().Err(err).Msg("normalize batch")
@@ -121,6 +122,19 @@ func (w *Worker) runLoop(ctx context.Context) {
 		case <-w.wake:
 		case <-ticker.C:
 		}
+	}
+}
+
+// deferToIngest lets webhooks waiting for their commit go first: on SQLite
+// the worker and the inbox share one connection, and a burst should be
+// acknowledged before it is normalized. It waits at most 5ms, so the
+// worker keeps up under sustained load.
+func (w *Worker) deferToIngest() {
+	if w.opts.Yield == nil {
+		return
+	}
+	for i := 0; i < 10 && w.opts.Yield(); i++ {
+		time.Sleep(500 * time.Microsecond)
 	}
 }
 
