@@ -48,6 +48,11 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ..
 	for i, d := range batch {
 		parsed[i] = parseClaimed(d)
 	}
+	if w.store.Dialect == models.DialectPostgres {
+		if err := lockBatchIdentities(tx, parsed); err != nil {
+			return 0, 0, err
+		}
+	}
 	if !careful && w.store.Dialect == models.DialectSQLite {
 		tx.cache = newBatchCache(now)
 		var facts []Facts

@@ -97,19 +97,55 @@ func personIdentities(p Person) []Identity {
 	return ids
 }
 
-// lockIdentities serializes, on PostgreSQL, the transactions that resolve
-// the same identifier: without it two workers could each create a fan for
-// one person (a phone joins nothing while the other fan is uncommitted).
-// The locks last until the batch commits; a deadlock is retried.
+// identityLockKey is the advisory lock that serializes, on PostgreSQL, the
+// transactions resolving one identifier: without it two workers could each
+// create a fan for one person (a phone joins nothing while the other fan is
+// uncommitted).
+func identityLockKey(id Identity) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(id.Kind + "\x00" + id.Value))
+	return int64(h.Sum64())
+}
+
+// lockBatchIdentities takes, before anything else, the locks of every
+// identifier a batch names, in one sorted order: transactions that each
+// took their locks delivery by delivery deadlocked (and PostgreSQL takes a
+// second to notice). The locks last until the batch commits.
+func lockBatchIdentities(tx *sqlTx, batch []parsedDelivery) error {
+	seen := map[int64]bool{}
+	var keys []int64
+	for _, p := range batch {
+		for _, person := range p.facts.People {
+			for _, id := range personIdentities(person) {
+				if k := identityLockKey(id); !seen[k] {
+					seen[k] = true
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	slices.Sort(keys)
+	// One round trip: the inner query sorts, the middle one locks row by
+	// row in that order.
+	var n int64
+	err := tx.scanRow(`SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(k) FROM
+		(SELECT k FROM unnest(?::bigint[]) AS k ORDER BY k) sorted) locked`, []any{keys}, &n)
+	if err != nil {
+		return fmt.Errorf("lock identities: %w", err)
+	}
+	tx.identitiesLocked = true
+	return nil
+}
+
+// lockIdentities takes the locks of one record's identifiers (held already
+// when its batch locked them all; taking one again is free of waits).
 func (a *applier) lockIdentities(ids []Identity) error {
-	if a.tx.dialect != models.DialectPostgres {
+	if a.tx.dialect != models.DialectPostgres || a.tx.identitiesLocked {
 		return nil
 	}
 	keys := make([]int64, len(ids))
 	for i, id := range ids {
-		h := fnv.New64a()
-		h.Write([]byte(id.Kind + "\x00" + id.Value))
-		keys[i] = int64(h.Sum64())
+		keys[i] = identityLockKey(id)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {

@@ -22,6 +22,9 @@ type sqlTx struct {
 	anySuppressions *bool
 	// cache, when set, holds the batch's rows in memory (SQLite fast path).
 	cache *batchCache
+	// identitiesLocked: the batch holds the advisory locks of every
+	// identifier it names (PostgreSQL).
+	identitiesLocked bool
 }
 
 func beginSQLTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
