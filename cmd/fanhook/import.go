@@ -187,6 +187,9 @@ func (imp *importer) normalize(ctx context.Context, c *command) error {
 	}
 	w := fansync.NewWorker(imp.store, c.log, fansync.WorkerOptions{
 		BatchSize: importBatch,
+		// No webhook waits on this process's connection: long transactions
+		// spread each batch's fixed cost over more deliveries.
+		MaxBatchTime: 500 * time.Millisecond,
 		OnDone: func(string, string) {
 			if bar != nil {
 				bar.Add(1)
