@@ -97,14 +97,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fansync.PendingCount(ctx, store)
 	})
 
+	// The worker and the inbox refer to each other; the worker's closure
+	// keeps its own reference, since Close clears m.inbox while the worker
+	// may still be finishing a batch.
+	var inbox *fansync.Inbox
 	workerOpts := fansync.WorkerOptions{OnDone: metrics.DeliveryDone}
 	if m.store.Dialect == models.DialectSQLite {
 		// One writer connection: webhooks waiting for their commit go first.
-		workerOpts.Yield = func() bool { return m.inbox.Busy() }
+		workerOpts.Yield = func() bool { return inbox.Busy() }
 	}
 	m.worker = fansync.NewWorker(m.store, m.Log.With().Str("component", "worker").Logger(), workerOpts)
-	m.inbox = fansync.NewInbox(m.store, m.Log.With().Str("component", "inbox").Logger(),
+	inbox = fansync.NewInbox(m.store, m.Log.With().Str("component", "inbox").Logger(),
 		fansync.InboxOptions{OnCommit: m.worker.Wake})
+	m.inbox = inbox
 	m.inbox.Start()
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopWorker, m.workerDone = stopWorker, make(chan struct{})
