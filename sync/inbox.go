@@ -41,8 +41,10 @@ type Inbox struct {
 	// waiting counts callers not yet answered: the worker yields the
 	// SQLite writer connection to them.
 	waiting atomic.Int64
-	stop    chan struct{}
-	done    chan struct{}
+	// lastAccept is when the last delivery arrived (Unix nanoseconds).
+	lastAccept atomic.Int64
+	stop       chan struct{}
+	done       chan struct{}
 }
 
 type inboxItem struct {
@@ -71,6 +73,11 @@ func NewInbox(store *models.Store, log zerolog.Logger, opts InboxOptions) *Inbox
 
 // Busy tells whether deliveries are waiting for their commit.
 func (i *Inbox) Busy() bool { return i.waiting.Load() > 0 }
+
+// IdleFor tells whether no delivery arrived for d.
+func (i *Inbox) IdleFor(d time.Duration) bool {
+	return time.Since(time.Unix(0, i.lastAccept.Load())) > d
+}
 
 // Start runs the writer goroutine.
 func (i *Inbox) Start() { go i.writeLoop() }
@@ -106,6 +113,7 @@ func (i *Inbox) Accept(ctx context.Context, d *models.Delivery) (int64, bool, er
 	PrepareDelivery(d)
 	i.waiting.Add(1)
 	defer i.waiting.Add(-1)
+	i.lastAccept.Store(time.Now().UnixNano())
 	item := &inboxItem{d: d, result: make(chan inboxResult, 1)}
 	select {
 	case i.queue <- item:

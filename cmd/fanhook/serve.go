@@ -105,6 +105,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.store.Dialect == models.DialectSQLite {
 		// One writer connection: webhooks waiting for their commit go first.
 		workerOpts.Yield = func() bool { return inbox.Busy() }
+		workerOpts.Idle = func() bool { return inbox.IdleFor(100 * time.Millisecond) }
 	}
 	m.worker = fansync.NewWorker(m.store, m.Log.With().Str("component", "worker").Logger(), workerOpts)
 	inbox = fansync.NewInbox(m.store, m.Log.With().Str("component", "inbox").Logger(),
