@@ -79,6 +79,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := migrate(ctx, m.store, &m.Config); err != nil {
 		return err
 	}
+	// Bind before creating the admin: a start that cannot listen must not
+	// print a password nobody will use.
+	m.listener, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
 	generated, err := web.EnsureAdmin(ctx, m.store, m.Config.AdminPassword)
 	if err != nil {
 		return fmt.Errorf("ensure admin user: %w", err)
@@ -139,10 +145,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	admin.Register(e)
 
-	m.listener, err = net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	m.server = &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: readHeaderTimeout,
