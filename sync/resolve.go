@@ -3,13 +3,8 @@ package sync
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"slices"
 	"sort"
 	"strings"
-	"time"
-
-	"github.com/fanhook/fanhook/models"
 )
 
 // Identity kinds stored beside the provider ids in fan_identities.
@@ -95,93 +90,6 @@ func personIdentities(p Person) []Identity {
 		ids = append(ids, Identity{identityPhone, p.Phone})
 	}
 	return ids
-}
-
-// identityLockKey is the advisory lock that serializes, on PostgreSQL, the
-// transactions resolving one identifier: without it two workers could each
-// create a fan for one person (a phone joins nothing while the other fan is
-// uncommitted).
-func identityLockKey(id Identity) int64 {
-	h := fnv.New64a()
-	h.Write([]byte(id.Kind + "\x00" + id.Value))
-	return int64(h.Sum64())
-}
-
-// lockBatchIdentities takes, before anything else, the locks of every
-// identifier a batch names, in one sorted order: transactions that each
-// took their locks delivery by delivery deadlocked (and PostgreSQL takes a
-// second to notice). The locks last until the batch commits.
-func lockBatchIdentities(tx *sqlTx, batch []parsedDelivery) error {
-	seen := map[int64]bool{}
-	var keys []int64
-	for _, p := range batch {
-		for _, person := range p.facts.People {
-			for _, id := range personIdentities(person) {
-				if k := identityLockKey(id); !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-			}
-		}
-	}
-	slices.Sort(keys)
-	// One round trip: the inner query sorts, the middle one locks row by
-	// row in that order.
-	var n int64
-	err := tx.scanRow(`SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(k) FROM
-		(SELECT k FROM unnest(?::bigint[]) AS k ORDER BY k) sorted) locked`, []any{keys}, &n)
-	if err != nil {
-		return fmt.Errorf("lock identities: %w", err)
-	}
-	tx.identitiesLocked = true
-	return nil
-}
-
-// lockIdentities takes the locks of one record's identifiers (held already
-// when its batch locked them all; taking one again is free of waits).
-func (a *applier) lockIdentities(ids []Identity) error {
-	if a.tx.dialect != models.DialectPostgres || a.tx.identitiesLocked {
-		return nil
-	}
-	keys := make([]int64, len(ids))
-	for i, id := range ids {
-		keys[i] = identityLockKey(id)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if _, err := a.tx.exec("SELECT pg_advisory_xact_lock(?)", k); err != nil {
-			return fmt.Errorf("lock identity: %w", err)
-		}
-	}
-	return nil
-}
-
-// suppressed tells whether an erasure newer than this fact names any of the
-// identifiers: the person must not come back from an old delivery.
-func (a *applier) suppressed(ids []Identity) (bool, error) {
-	if a.tx.anySuppressions == nil {
-		var n int64
-		if err := a.tx.scanRow("SELECT COUNT(*) FROM (SELECT 1 FROM suppressions LIMIT 1) s", nil, &n); err != nil {
-			return false, fmt.Errorf("check suppressions: %w", err)
-		}
-		any := n > 0
-		a.tx.anySuppressions = &any
-	}
-	if !*a.tx.anySuppressions {
-		return false, nil
-	}
-	for _, id := range ids {
-		var n int64
-		err := a.tx.scanRow("SELECT COUNT(*) FROM suppressions WHERE kind = ? AND value_hash = ? AND erased_at >= ?",
-			[]any{id.Kind, models.SuppressionHash(id.Kind, id.Value), a.facts.FactAt}, &n)
-		if err != nil {
-			return false, fmt.Errorf("check suppressions: %w", err)
-		}
-		if n > 0 {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 type fanRef struct {
@@ -366,107 +274,6 @@ func (a *applier) attachIdentity(fanID int64, id Identity) error {
 	}
 	if holder != fanID {
 		return fmt.Errorf("attach %s: %w", id.Kind, errIdentityRace)
-	}
-	return nil
-}
-
-// applyProfile writes the person's fields by the field-time rule and widens
-// the fan's first and last seen times.
-func (a *applier) applyProfile(fanID int64, p Person) error {
-	pr := proposals{at: a.facts.FactAt}
-	first, last := p.FirstName, p.LastName
-	if first == "" && last == "" && p.FullName != "" {
-		first, last = SplitFullName(p.FullName)
-	}
-	full := p.FullName
-	if full == "" {
-		full = strings.TrimSpace(first + " " + last)
-	}
-	pr.str("email", p.Email)
-	pr.str("phone", p.Phone)
-	pr.str("first_name", first)
-	pr.str("last_name", last)
-	pr.str("full_name", full)
-	pr.str("date_of_birth", p.DateOfBirth)
-	pr.str("gender", p.Gender)
-	pr.str("postcode", p.Postcode)
-	pr.str("country", p.Country)
-	pr.str("language", p.Language)
-	return a.saveFanProfile(fanID, pr.list, a.facts.FactAt, a.facts.FactAt)
-}
-
-// saveFanProfile applies profile values, the search columns derived from
-// the final names and the seen times to one fan, in one read and at most
-// one write.
-func (a *applier) saveFanProfile(fanID int64, props []fieldValue, seenFirst, seenLast time.Time) error {
-	if a.tx.cache != nil {
-		return a.cachedSaveFanProfile(fanID, props, seenFirst, seenLast)
-	}
-	var (
-		ftRaw                 string
-		searchName, searchRev string
-		firstSeen, lastSeen   time.Time
-		values                = make([]any, len(profileCols))
-	)
-	dest := []any{&ftRaw, &searchName, &searchRev, &firstSeen, &lastSeen}
-	for i := range values {
-		dest = append(dest, &values[i])
-	}
-	lock := ""
-	if a.tx.dialect == models.DialectPostgres {
-		lock = " FOR UPDATE" // a fan reached by phone and by email in two workers at once
-	}
-	err := a.tx.scanRow(`SELECT field_times, search_name, search_name_rev, first_seen_at, last_seen_at, `+
-		strings.Join(profileCols, ", ")+` FROM fans WHERE id = ?`+lock, []any{fanID}, dest...)
-	if err != nil {
-		return fmt.Errorf("load fan: %w", err)
-	}
-	current := make(map[string]any, len(profileCols))
-	for i, c := range profileCols {
-		if b, ok := values[i].([]byte); ok {
-			values[i] = string(b)
-		}
-		current[c] = values[i]
-	}
-	times := parseFieldTimes(ftRaw)
-	won, stamped := mergeFields(current, times, props)
-
-	sets := []string{}
-	args := []any{}
-	for _, col := range profileCols {
-		if v, ok := won[col]; ok {
-			sets = append(sets, col+" = ?")
-			args = append(args, v)
-			current[col] = v
-		}
-	}
-	if len(won) > 0 || stamped {
-		sets = append(sets, "field_times = ?")
-		args = append(args, times.String())
-	}
-	first, _ := current["first_name"].(string)
-	last, _ := current["last_name"].(string)
-	name := strings.ToLower(strings.TrimSpace(first + " " + last))
-	rev := strings.ToLower(strings.TrimSpace(last + " " + first))
-	if name != searchName || rev != searchRev {
-		sets = append(sets, "search_name = ?", "search_name_rev = ?")
-		args = append(args, name, rev)
-	}
-	if seenFirst.Before(firstSeen) {
-		sets = append(sets, "first_seen_at = ?")
-		args = append(args, seenFirst)
-	}
-	if seenLast.After(lastSeen) {
-		sets = append(sets, "last_seen_at = ?")
-		args = append(args, seenLast)
-	}
-	if len(sets) == 0 {
-		return nil
-	}
-	sets = append(sets, "updated_at = ?")
-	args = append(args, a.now, fanID)
-	if _, err := a.tx.exec("UPDATE fans SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...); err != nil {
-		return fmt.Errorf("update fan: %w", err)
 	}
 	return nil
 }
