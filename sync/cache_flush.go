@@ -63,7 +63,6 @@ func (c *batchCache) insertRows(tx *sqlTx, table string, rows []*cachedRow) erro
 	if table == "fans" {
 		all = []string{"id"}
 	}
-	keyN := len(all)
 	all = append(all, cols...)
 	all = append(all, "field_times")
 	if table != "vibes_lists" {
@@ -88,7 +87,6 @@ func (c *batchCache) insertRows(tx *sqlTx, table string, rows []*cachedRow) erro
 			}
 			cr.isNew, cr.dirty = false, map[string]bool{}
 		}
-		_ = keyN
 		q := "INSERT INTO " + table + " (" + strings.Join(all, ", ") + ") VALUES " + strings.Join(tuples, ", ")
 		if _, err := tx.exec(q, args...); err != nil {
 			return fmt.Errorf("insert %s: %w", table, err)

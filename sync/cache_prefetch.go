@@ -1,7 +1,9 @@
 package sync
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -158,11 +160,7 @@ func (a *applier) cachedKnownIdentities(ids []Identity) (identityMatches, error)
 }
 
 func sortRefs(refs []fanRef) {
-	for i := 1; i < len(refs); i++ {
-		for j := i; j > 0 && refs[j].id < refs[j-1].id; j-- {
-			refs[j], refs[j-1] = refs[j-1], refs[j]
-		}
-	}
+	slices.SortFunc(refs, func(a, b fanRef) int { return cmp.Compare(a.id, b.id) })
 }
 
 // cachedAttachIdentity records that fanID holds id.
