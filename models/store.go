@@ -83,7 +83,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.New("sqlite: needs a file path, e.g. sqlite:fanhook.db")
 	}
 	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
-	w, err := gorm.Open(sqlite.Open(SQLiteDSN(path, false)), cfg)
+	w, err := gorm.Open(sqlite.New(sqlite.Config{Conn: openSQLiteDB(SQLiteDSN(path, false))}), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -95,7 +95,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := gorm.Open(sqlite.Open(SQLiteDSN(path, true)), cfg)
+	r, err := gorm.Open(sqlite.New(sqlite.Config{Conn: openSQLiteDB(SQLiteDSN(path, true))}), cfg)
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open sqlite %s for reading: %w", path, err)

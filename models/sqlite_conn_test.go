@@ -1,0 +1,67 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/fanhook/fanhook/models"
+	"github.com/fanhook/fanhook/models/storetest"
+)
+
+// The SQLite connection hands out its cached statements again; a statement
+// whose rows are still being read must not be reset under them, and a full
+// cache must keep working.
+func TestSQLiteStatementCache(t *testing.T) {
+	store := storetest.Open(t, models.DialectSQLite)
+	db := store.SQL()
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	const q = "SELECT value FROM (SELECT 1 AS value UNION ALL SELECT 2 UNION ALL SELECT 3) WHERE value >= ? ORDER BY value"
+	outer, err := tx.QueryContext(ctx, q, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for outer.Next() {
+		var v int
+		if err := outer.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		// The same text again while the outer rows are open.
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM ("+q+")", v).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		inner, err := tx.QueryContext(ctx, q, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vs []int
+		for inner.Next() {
+			var w int
+			inner.Scan(&w)
+			vs = append(vs, w)
+		}
+		inner.Close()
+		got = append(got, fmt.Sprint(v, n, vs))
+	}
+	outer.Close()
+	want := "[1 3 [1 2 3] 2 2 [2 3] 3 1 [3]]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("nested reads of one statement: got %v, want %v", got, want)
+	}
+	// More distinct statements than the cache holds, each run twice.
+	for round := range 2 {
+		for i := range 300 {
+			var n int
+			if err := tx.QueryRowContext(ctx, fmt.Sprintf("SELECT ? + %d", i), round).Scan(&n); err != nil || n != i+round {
+				t.Fatalf("statement %d round %d: %d, %v", i, round, n, err)
+			}
+		}
+	}
+}
