@@ -48,12 +48,10 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ..
 	for i, d := range batch {
 		parsed[i] = parseClaimed(d)
 	}
-	if w.store.Dialect == models.DialectPostgres {
-		if err := lockBatchIdentities(tx, parsed); err != nil {
-			return 0, 0, err
-		}
+	if err := lockModel(tx); err != nil {
+		return 0, 0, err
 	}
-	if !careful && w.store.Dialect == models.DialectSQLite {
+	if !careful {
 		tx.cache = newBatchCache(now)
 		var facts []Facts
 		for _, p := range parsed {
@@ -179,7 +177,7 @@ func (w *Worker) applyOne(tx *sqlTx, p parsedDelivery, careful bool, now time.Ti
 // markDeliveries records the outcomes: the usual ones (processed, ignored)
 // in one statement per status, failures one by one with their error.
 func markDeliveries(tx *sqlTx, outcomes []outcome, now time.Time) error {
-	ok := map[string][]any{}
+	ok := map[string][]int64{}
 	for _, o := range outcomes {
 		if o.err == nil {
 			ok[o.status] = append(ok[o.status], o.d.ID)
@@ -191,9 +189,17 @@ func markDeliveries(tx *sqlTx, outcomes []outcome, now time.Time) error {
 		}
 	}
 	for status, ids := range ok {
+		keys := make([][]any, len(ids))
+		for i, id := range ids {
+			keys[i] = []any{id}
+		}
+		set, err := keySetArgs(tx.dialect, []string{"id"}, keys)
+		if err != nil {
+			return err
+		}
 		q := `UPDATE deliveries SET status = ?, error = '', attempts = attempts + 1, processed_at = ?
-			WHERE id IN (` + placeholders(len(ids)) + `)`
-		if _, err := tx.exec(q, append([]any{status, now}, ids...)...); err != nil {
+			WHERE id IN (SELECT t.id FROM deliveries t ` + keySetJoin(tx.dialect, []string{"id"}) + `)`
+		if _, err := tx.exec(q, append([]any{status, now}, set...)...); err != nil {
 			return fmt.Errorf("mark deliveries %s: %w", status, err)
 		}
 	}

@@ -5,15 +5,16 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/fanhook/fanhook/models"
 )
 
-// On SQLite one worker is the only writer of the unified model, so a batch
-// can keep the rows it touches in memory: it reads every row its deliveries
-// name in a few bulk queries, applies the deliveries to those rows, and
-// writes what changed in a few multi-row statements at the end. The rules
-// applied are exactly the row-by-row ones (same code), only the reads and
-// writes move. PostgreSQL, where several workers and replicas write at
-// once, stays row by row under its locks.
+// A batch is the only writer of the unified model while it runs (SQLite's
+// one writer connection; PostgreSQL's model lock), so it can keep the rows
+// it touches in memory: it reads every row its deliveries name in a few
+// bulk queries, applies the deliveries to those rows, and writes what
+// changed in a few multi-row statements at the end. The rules applied are
+// exactly the row-by-row ones (same code), only the reads and writes move.
 
 // stampedCols are the columns each stamped table keeps in memory.
 var stampedCols = map[string][]string{
@@ -43,7 +44,8 @@ type batchCache struct {
 	rows    map[string]*cachedRow // by table and natural key; fans by id
 	absent  map[string]bool       // keys known not to exist
 	holders map[Identity][]int64  // fans holding each looked-up identifier
-	nextID  map[string]int64
+	nextID  map[string]int64      // SQLite: the next id of each table
+	idPool  map[string][]int64    // PostgreSQL: ids taken from each sequence
 	now     time.Time
 
 	newIdentities []identityRow
@@ -82,7 +84,7 @@ type formRow struct {
 }
 
 func newBatchCache(now time.Time) *batchCache {
-	c := &batchCache{nextID: map[string]int64{}, now: now}
+	c := &batchCache{nextID: map[string]int64{}, idPool: map[string][]int64{}, now: now}
 	c.reset()
 	return c
 }
@@ -134,17 +136,15 @@ func (c *batchCache) get(tx *sqlTx, r row) (*cachedRow, error) {
 // load reads rows of one table by natural keys (all the same columns).
 func (c *batchCache) load(tx *sqlTx, table string, keyCols []string, keys [][]any) error {
 	cols := stampedCols[table]
-	for start := 0; start < len(keys); start += 200 {
-		chunk := keys[start:min(start+200, len(keys))]
-		conds := make([]string, len(chunk))
-		var args []any
-		for i, k := range chunk {
-			conds[i] = "(" + keyWhere(keyCols) + ")"
-			args = append(args, k...)
-		}
+	for start := 0; start < len(keys); start += 1000 {
+		chunk := keys[start:min(start+1000, len(keys))]
 		sel := append(append([]string{"id", "field_times"}, keyCols...), cols...)
-		rows, err := tx.query("SELECT "+strings.Join(sel, ", ")+" FROM "+table+
-			" WHERE "+strings.Join(conds, " OR "), args...)
+		args, err := keySetArgs(tx.dialect, keyCols, chunk)
+		if err != nil {
+			return fmt.Errorf("load %s: %w", table, err)
+		}
+		rows, err := tx.query("SELECT t."+strings.Join(sel, ", t.")+" FROM "+table+" t "+
+			keySetJoin(tx.dialect, keyCols), args...)
 		if err != nil {
 			return fmt.Errorf("load %s: %w", table, err)
 		}
@@ -210,6 +210,9 @@ func (c *batchCache) create(tx *sqlTx, r row) (*cachedRow, error) {
 }
 
 func (c *batchCache) allocate(tx *sqlTx, table string) (int64, error) {
+	if tx.dialect == models.DialectPostgres {
+		return c.allocateFromSequence(tx, table)
+	}
 	if _, ok := c.nextID[table]; !ok {
 		var maxID, seq int64
 		if err := tx.scanRow("SELECT COALESCE(MAX(id), 0) FROM "+table, nil, &maxID); err != nil {
@@ -221,6 +224,32 @@ func (c *batchCache) allocate(tx *sqlTx, table string) (int64, error) {
 	}
 	id := c.nextID[table]
 	c.nextID[table]++
+	return id, nil
+}
+
+// allocateFromSequence takes ids from the table's sequence, 200 at a time
+// (one round trip, about a batch); ids left unused are a harmless gap.
+func (c *batchCache) allocateFromSequence(tx *sqlTx, table string) (int64, error) {
+	if len(c.idPool[table]) == 0 {
+		rows, err := tx.query("SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, 200)", table)
+		if err != nil {
+			return 0, fmt.Errorf("next %s ids: %w", table, err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("next %s ids: %w", table, err)
+			}
+			c.idPool[table] = append(c.idPool[table], id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(c.idPool[table]) == 0 {
+			return 0, fmt.Errorf("next %s ids: %v", table, err)
+		}
+	}
+	id := c.idPool[table][0]
+	c.idPool[table] = c.idPool[table][1:]
 	return id, nil
 }
 

@@ -92,16 +92,19 @@ func (c *batchCache) lookupIdentities(tx *sqlTx, ids []Identity) error {
 		}
 	}
 	var fanKeys [][]any
-	for start := 0; start < len(missing); start += 200 {
-		chunk := missing[start:min(start+200, len(missing))]
-		conds := make([]string, len(chunk))
-		args := make([]any, 0, 2*len(chunk))
+	for start := 0; start < len(missing); start += 1000 {
+		chunk := missing[start:min(start+1000, len(missing))]
+		keys := make([][]any, len(chunk))
 		for i, id := range chunk {
-			conds[i] = "(kind = ? AND value = ?)"
-			args = append(args, id.Kind, id.Value)
+			keys[i] = []any{id.Kind, id.Value}
 		}
-		rows, err := tx.query("SELECT kind, value, fan_id FROM fan_identities WHERE "+
-			strings.Join(conds, " OR ")+" ORDER BY fan_id", args...)
+		keyCols := []string{"kind", "value"}
+		args, err := keySetArgs(tx.dialect, keyCols, keys)
+		if err != nil {
+			return fmt.Errorf("find fans: %w", err)
+		}
+		rows, err := tx.query("SELECT t.kind, t.value, t.fan_id FROM fan_identities t "+
+			keySetJoin(tx.dialect, keyCols)+" ORDER BY t.fan_id", args...)
 		if err != nil {
 			return fmt.Errorf("find fans: %w", err)
 		}

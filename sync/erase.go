@@ -50,6 +50,9 @@ func EraseFan(ctx context.Context, store *models.Store, fanID int64, at time.Tim
 		return fmt.Errorf("erase fan %d: begin: %w", fanID, err)
 	}
 	defer tx.tx.Rollback()
+	if err := lockModel(tx); err != nil {
+		return fmt.Errorf("erase fan %d: %w", fanID, err)
+	}
 	root, ids, idents, err := eraseTargets(tx, fanID)
 	if err != nil {
 		return err

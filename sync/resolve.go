@@ -30,7 +30,7 @@ func (a *applier) resolveFan(p Person) (int64, error) {
 		return 0, err
 	}
 
-	if err := a.lockIdentities(ids); err != nil {
+	if err := lockModel(a.tx); err != nil { // held already by a worker batch
 		return 0, err
 	}
 	known, err := a.knownIdentities(ids)

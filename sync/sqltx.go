@@ -10,21 +10,24 @@ import (
 )
 
 // sqlTx is the normalizer's transaction: database/sql without an ORM on the
-// hot path, with each statement prepared once per transaction (a batch of
-// deliveries reuses them) and `?` placeholders rebound for PostgreSQL.
+// hot path, and `?` placeholders rebound for PostgreSQL. On SQLite each
+// statement is prepared once per transaction (the connection keeps it
+// compiled across them); on PostgreSQL statements run directly, and pgx
+// keeps each connection's prepared statements itself (an explicit Prepare
+// would cost a round trip, and another to deallocate).
 type sqlTx struct {
 	ctx     context.Context
 	tx      *sql.Tx
 	dialect string
 	stmts   map[string]*sql.Stmt
+	rebinds map[string]string
 	// anySuppressions caches, per transaction, whether any fan was ever
 	// erased: almost always not, and then no identifier needs checking.
 	anySuppressions *bool
-	// cache, when set, holds the batch's rows in memory (SQLite fast path).
+	// cache, when set, holds the batch's rows in memory.
 	cache *batchCache
-	// identitiesLocked: the batch holds the advisory locks of every
-	// identifier it names (PostgreSQL).
-	identitiesLocked bool
+	// modelLocked: the transaction holds the model lock (PostgreSQL).
+	modelLocked bool
 }
 
 func beginSQLTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
@@ -32,7 +35,7 @@ func beginSQLTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sqlTx{ctx: ctx, tx: tx, dialect: store.Dialect, stmts: map[string]*sql.Stmt{}}, nil
+	return &sqlTx{ctx: ctx, tx: tx, dialect: store.Dialect, stmts: map[string]*sql.Stmt{}, rebinds: map[string]string{}}, nil
 }
 
 // stmt returns q prepared in this transaction; statements close with it.
@@ -49,6 +52,9 @@ func (t *sqlTx) stmt(q string) (*sql.Stmt, error) {
 }
 
 func (t *sqlTx) exec(q string, args ...any) (sql.Result, error) {
+	if t.dialect == models.DialectPostgres {
+		return t.tx.ExecContext(t.ctx, t.rebound(q), args...)
+	}
 	s, err := t.stmt(q)
 	if err != nil {
 		return nil, err
@@ -57,6 +63,9 @@ func (t *sqlTx) exec(q string, args ...any) (sql.Result, error) {
 }
 
 func (t *sqlTx) query(q string, args ...any) (*sql.Rows, error) {
+	if t.dialect == models.DialectPostgres {
+		return t.tx.QueryContext(t.ctx, t.rebound(q), args...)
+	}
 	s, err := t.stmt(q)
 	if err != nil {
 		return nil, err
@@ -66,11 +75,24 @@ func (t *sqlTx) query(q string, args ...any) (*sql.Rows, error) {
 
 // scanRow runs a one-row query into dest; no row is sql.ErrNoRows.
 func (t *sqlTx) scanRow(q string, args []any, dest ...any) error {
+	if t.dialect == models.DialectPostgres {
+		return t.tx.QueryRowContext(t.ctx, t.rebound(q), args...).Scan(dest...)
+	}
 	s, err := t.stmt(q)
 	if err != nil {
 		return err
 	}
 	return s.QueryRowContext(t.ctx, args...).Scan(dest...)
+}
+
+// rebound is rebind, remembered for the transaction.
+func (t *sqlTx) rebound(q string) string {
+	r, ok := t.rebinds[q]
+	if !ok {
+		r = rebind(t.dialect, q)
+		t.rebinds[q] = r
+	}
+	return r
 }
 
 // execPrepared runs a statement without arguments whose result does not

@@ -22,8 +22,8 @@ type WorkerOptions struct {
 	MaxBatchTime time.Duration
 	PollInterval time.Duration // how often to look for work when not woken (default 250ms)
 	// Concurrency is how many transactions Run keeps in flight (default 1
-	// on SQLite, which has one writer; 4 on PostgreSQL, where a worker
-	// mostly waits on round trips and SKIP LOCKED gives each its own rows).
+	// on SQLite, which has one writer; 2 on PostgreSQL, where one claims
+	// and parses its batch while the other holds the model lock).
 	Concurrency int
 	// Yield, when set, is asked between deliveries once a transaction is
 	// older than MinBatchTime; true ends the transaction early. On SQLite
@@ -72,7 +72,7 @@ func NewWorker(store *models.Store, log zerolog.Logger, opts WorkerOptions) *Wor
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 1
 		if store.Dialect == models.DialectPostgres {
-			opts.Concurrency = 4
+			opts.Concurrency = 2
 		}
 	}
 	if opts.MinBatchTime <= 0 {
