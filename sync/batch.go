@@ -53,19 +53,17 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ..
 	}
 	if !careful {
 		tx.cache = newBatchCache(now)
-		var facts []Facts
-		for _, p := range parsed {
-			if p.err == nil {
-				facts = append(facts, p.facts)
-			}
-		}
-		if err := tx.cache.prefetch(tx, facts); err != nil {
-			return 0, 0, errRetryCarefully
-		}
 	}
 	start := time.Now()
 	var outcomes []outcome
-	for _, p := range parsed {
+	for i, p := range parsed {
+		if tx.cache != nil && tx.cache.stale {
+			// First, or after a merge emptied the cache: read the rows of
+			// the deliveries still to apply in bulk, not one by one.
+			if err := tx.cache.prefetch(tx, batchFacts(parsed[i:])); err != nil {
+				return 0, 0, errRetryCarefully
+			}
+		}
 		o, err := w.applyOne(tx, p, careful, now)
 		if err != nil {
 			return 0, 0, err
@@ -99,6 +97,16 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ..
 		}
 	}
 	return len(outcomes), lastID, nil
+}
+
+func batchFacts(parsed []parsedDelivery) []Facts {
+	var facts []Facts
+	for _, p := range parsed {
+		if p.err == nil && !p.skip {
+			facts = append(facts, p.facts)
+		}
+	}
+	return facts
 }
 
 func claim(tx *sqlTx, q string, args ...any) ([]claimedDelivery, error) {

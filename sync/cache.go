@@ -46,6 +46,7 @@ type batchCache struct {
 	holders map[Identity][]int64  // fans holding each looked-up identifier
 	nextID  map[string]int64      // SQLite: the next id of each table
 	idPool  map[string][]int64    // PostgreSQL: ids taken from each sequence
+	stale   bool                  // to prefetch before the next delivery
 	now     time.Time
 
 	newIdentities []identityRow
@@ -89,9 +90,11 @@ func newBatchCache(now time.Time) *batchCache {
 	return c
 }
 
-// reset forgets every row (after a merge rewrote rows behind the cache).
+// reset forgets every row (after a merge rewrote rows behind the cache),
+// and marks the cache stale so the rest of the batch is prefetched again.
 // Only call it once flushed.
 func (c *batchCache) reset() {
+	c.stale = true
 	c.rows = map[string]*cachedRow{}
 	c.absent = map[string]bool{}
 	c.holders = map[Identity][]int64{}

@@ -3,6 +3,8 @@ package sync
 import (
 	"fmt"
 	"strings"
+
+	"github.com/fanhook/fanhook/models"
 )
 
 // flush writes what the batch changed, in foreign-key order, with one
@@ -33,8 +35,13 @@ func (c *batchCache) flush(tx *sqlTx) error {
 func (c *batchCache) flushTable(tx *sqlTx, table string) error {
 	inserts := map[string][]*cachedRow{}
 	var shapes []string
+	var updates []*cachedRow
 	for _, cr := range c.rows {
 		if cr.r.table != table || (!cr.isNew && len(cr.dirty) == 0) {
+			continue
+		}
+		if !cr.isNew && tx.dialect == models.DialectPostgres {
+			updates = append(updates, cr)
 			continue
 		}
 		if !cr.isNew {
@@ -53,6 +60,52 @@ func (c *batchCache) flushTable(tx *sqlTx, table string) error {
 		if err := c.insertRows(tx, table, inserts[shape]); err != nil {
 			return err
 		}
+	}
+	return c.updateRows(tx, table, updates)
+}
+
+// updateRows writes changed rows on PostgreSQL, where an UPDATE per row is
+// a round trip: as one multi-row INSERT of the whole cached rows that
+// conflicts on id and so updates them.
+func (c *batchCache) updateRows(tx *sqlTx, table string, rows []*cachedRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := append([]string{}, stampedCols[table]...)
+	all := append([]string{"id"}, rows[0].r.keyCols...)
+	if table == "fans" {
+		all = []string{"id"}
+	}
+	all = append(all, cols...)
+	all = append(all, "field_times")
+	sets := make([]string, 0, len(cols)+2)
+	for _, col := range append(cols, "field_times") {
+		sets = append(sets, col+" = excluded."+col)
+	}
+	if table != "vibes_lists" {
+		all = append(all, "created_at", "updated_at")
+		sets = append(sets, "updated_at = excluded.updated_at")
+	}
+	values := make([][]any, len(rows))
+	for i, cr := range rows {
+		v := []any{cr.id}
+		if table != "fans" {
+			v = append(v, cr.r.keyVals...)
+		}
+		for _, col := range cols {
+			v = append(v, cr.values[col])
+		}
+		v = append(v, cr.times.String())
+		if table != "vibes_lists" {
+			v = append(v, c.now, c.now)
+		}
+		values[i] = v
+		cr.dirty = map[string]bool{}
+	}
+	err := insertMany(tx, "INSERT INTO "+table+" ("+strings.Join(all, ", ")+")",
+		"ON CONFLICT (id) DO UPDATE SET "+strings.Join(sets, ", "), len(all), values)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", table, err)
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 // there are, so it is compiled once. A chain of 200 ORs was compiled anew
 // for every batch size, and PostgreSQL took ~40 ms to plan it.
 //
-// The table is aliased t; key columns are text except ids.
+// The table is aliased t; key columns are text except id.
 
 // keySetJoin is the JOIN clause matching t's keyCols to the key list.
 func keySetJoin(dialect string, keyCols []string) string {
@@ -35,10 +35,10 @@ func keySetJoin(dialect string, keyCols []string) string {
 }
 
 func keySQLType(col string) string {
-	if col == "id" || strings.HasSuffix(col, "_id") && col != "external_id" && col != "activity_id" {
+	if col == "id" {
 		return "bigint"
 	}
-	return "text"
+	return "text" // provider, external_id, list_id, kind, value
 }
 
 // keySetArgs are the parameters of keySetJoin for keys (each a value per
