@@ -185,6 +185,12 @@ func (s *Store) SQL() *sql.DB {
 	return sqlDB
 }
 
+// ReadSQL is the database/sql pool of Read.
+func (s *Store) ReadSQL() *sql.DB {
+	sqlDB, _ := s.Read.DB()
+	return sqlDB
+}
+
 // redactURL hides a password in a database URL before it reaches a message.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)

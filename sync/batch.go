@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -18,10 +19,10 @@ var errRetryCarefully = errors.New("a delivery failed: batch retried with savepo
 // saved); when any delivery fails to apply, the transaction is rolled back
 // and the batch is applied again, each delivery under its own savepoint,
 // so that one bad delivery fails alone.
-func (w *Worker) applyClaimed(ctx context.Context, q string, args ...any) (n int, lastID int64, err error) {
-	n, lastID, err = w.applyBatch(ctx, false, q, args...)
+func (w *Worker) applyClaimed(ctx context.Context, maxTime time.Duration, q string, args ...any) (n int, lastID int64, err error) {
+	n, lastID, err = w.applyBatch(ctx, false, maxTime, q, args...)
 	if errors.Is(err, errRetryCarefully) {
-		return w.applyBatch(ctx, true, q, args...)
+		return w.applyBatch(ctx, true, maxTime, q, args...)
 	}
 	return n, lastID, err
 }
@@ -33,34 +34,52 @@ type outcome struct {
 	err    error
 }
 
-func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ...any) (n int, lastID int64, err error) {
+func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Duration, q string, args ...any) (n int, lastID int64, err error) {
+	// On SQLite the batch is read and parsed before the one writer
+	// connection is taken (the worker is the only one to change a pending
+	// delivery's status); PostgreSQL claims inside the transaction, FOR
+	// UPDATE SKIP LOCKED, so that workers and replicas never share one.
+	var batch []claimedDelivery
+	if w.store.Dialect == models.DialectSQLite {
+		if batch, err = claim(ctx, w.store.ReadSQL(), w.store.Dialect, q, args...); err != nil {
+			return 0, 0, err
+		}
+		if len(batch) == 0 {
+			return 0, 0, nil
+		}
+	}
 	tx, err := beginSQLTx(ctx, w.store)
 	if err != nil {
 		return 0, 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.tx.Rollback()
-	batch, err := claim(tx, q, args...)
-	if err != nil {
-		return 0, 0, err
+	if w.store.Dialect == models.DialectPostgres {
+		if batch, err = claim(ctx, tx.tx, w.store.Dialect, q, args...); err != nil {
+			return 0, 0, err
+		}
 	}
 	now := w.opts.Now().UTC()
-	parsed := make([]parsedDelivery, len(batch))
-	for i, d := range batch {
-		parsed[i] = parseClaimed(d)
-	}
+	parsed := w.parseBatch(batch)
 	if err := lockModel(tx); err != nil {
 		return 0, 0, err
 	}
 	if !careful {
 		tx.cache = newBatchCache(now)
 	}
+	// Rows are read in bulk for the next window of deliveries: all of
+	// them, or 16 at a time when webhooks may cut the transaction short.
+	window := len(parsed)
+	if w.opts.Yield != nil {
+		window = 16
+	}
+	prefetched := 0
 	start := time.Now()
 	var outcomes []outcome
 	for i, p := range parsed {
-		if tx.cache != nil && tx.cache.stale {
-			// First, or after a merge emptied the cache: read the rows of
-			// the deliveries still to apply in bulk, not one by one.
-			if err := tx.cache.prefetch(tx, batchFacts(parsed[i:])); err != nil {
+		if tx.cache != nil && (tx.cache.stale || i >= prefetched) {
+			// (After a merge emptied the cache, again from here.)
+			prefetched = min(len(parsed), i+window)
+			if err := tx.cache.prefetch(tx, batchFacts(parsed[i:prefetched])); err != nil {
 				return 0, 0, errRetryCarefully
 			}
 		}
@@ -70,7 +89,7 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ..
 		}
 		outcomes = append(outcomes, o)
 		lastID = p.d.ID
-		if took := time.Since(start); took > w.opts.MaxBatchTime ||
+		if took := time.Since(start); took > maxTime ||
 			(took > w.opts.MinBatchTime && w.opts.Yield != nil && w.opts.Yield()) {
 			break // the rest is claimed again by the next transaction
 		}
@@ -87,6 +106,7 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, q string, args ..
 	if err := tx.tx.Commit(); err != nil {
 		return 0, 0, fmt.Errorf("commit: %w", err)
 	}
+	w.forgetParsed(outcomes)
 	for _, o := range outcomes {
 		if o.err != nil {
 			w.log.Warn().Int64("delivery_id", o.d.ID).Str("provider", o.d.Provider).Str("status", o.status).
@@ -109,8 +129,12 @@ func batchFacts(parsed []parsedDelivery) []Facts {
 	return facts
 }
 
-func claim(tx *sqlTx, q string, args ...any) ([]claimedDelivery, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, rebind(tx.dialect, q), args...)
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func claim(ctx context.Context, db queryer, dialect, q string, args ...any) ([]claimedDelivery, error) {
+	rows, err := db.QueryContext(ctx, rebind(dialect, q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}

@@ -51,6 +51,9 @@ type Worker struct {
 	log   zerolog.Logger
 	opts  WorkerOptions
 	wake  chan struct{}
+
+	parsedMu gosync.Mutex
+	parsed   map[int64]parsedDelivery // claimed, parsed, not applied yet
 }
 
 // NewWorker returns a worker; Run it, or call Drain or Replay directly.
@@ -84,7 +87,8 @@ func NewWorker(store *models.Store, log zerolog.Logger, opts WorkerOptions) *Wor
 			opts.MaxBatchTime = 10 * time.Millisecond
 		}
 	}
-	return &Worker{store: store, log: log, opts: opts, wake: make(chan struct{}, 1)}
+	return &Worker{store: store, log: log, opts: opts, wake: make(chan struct{}, 1),
+		parsed: map[int64]parsedDelivery{}}
 }
 
 // Wake tells the worker new deliveries are committed.
@@ -188,14 +192,15 @@ func (w *Worker) applyPendingBatch(ctx context.Context) (int, error) {
 	if w.store.Dialect == models.DialectPostgres {
 		q += " FOR UPDATE SKIP LOCKED"
 	}
-	limit := w.opts.BatchSize
+	limit, maxTime := w.opts.BatchSize, w.opts.MaxBatchTime
 	if w.opts.Idle != nil && w.opts.Idle() {
-		// No webhook for a while: catch up in larger transactions, whose
-		// fixed cost (claim, bulk reads, commit) is spread over more
-		// deliveries.
-		limit *= 4
+		// No webhook for a while: catch up in larger, longer transactions,
+		// whose fixed cost (claim, bulk reads, commit) is spread over more
+		// deliveries. A webhook arriving meanwhile still cuts it short
+		// (Yield).
+		limit, maxTime = limit*4, maxTime*5
 	}
-	n, _, err := w.applyClaimed(ctx, q, limit)
+	n, _, err := w.applyClaimed(ctx, maxTime, q, limit)
 	return n, err
 }
 
@@ -266,7 +271,7 @@ func (w *Worker) Replay(ctx context.Context, f ReplayFilter) (int, error) {
 	for {
 		q := `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries
 			WHERE ` + where + ` AND id > ? ORDER BY id LIMIT ?`
-		n, last, err := w.applyClaimed(ctx, q, append(append([]any{}, args...), after, w.opts.BatchSize)...)
+		n, last, err := w.applyClaimed(ctx, w.opts.MaxBatchTime, q, append(append([]any{}, args...), after, w.opts.BatchSize)...)
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("replay: %w", err)
