@@ -60,11 +60,11 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 	}
 	now := w.opts.Now().UTC()
 	parsed := w.parseBatch(batch)
-	if err := lockModel(tx); err != nil {
+	if err := lockModelForBatch(tx); err != nil {
 		return 0, 0, err
 	}
 	if !careful {
-		tx.cache = newBatchCache(now)
+		tx.cache = newBatchCache(now, &w.ids)
 	}
 	// Rows are read in bulk for the next window of deliveries: all of
 	// them, or 16 at a time when webhooks may cut the transaction short.

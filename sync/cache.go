@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/fanhook/fanhook/models"
@@ -45,7 +46,7 @@ type batchCache struct {
 	absent  map[string]bool       // keys known not to exist
 	holders map[Identity][]int64  // fans holding each looked-up identifier
 	nextID  map[string]int64      // SQLite: the next id of each table
-	idPool  map[string][]int64    // PostgreSQL: ids taken from each sequence
+	ids     *sequenceIDs          // PostgreSQL: ids taken from the sequences
 	stale   bool                  // to prefetch before the next delivery
 	now     time.Time
 
@@ -84,8 +85,8 @@ type formRow struct {
 	deliveryID                   int64
 }
 
-func newBatchCache(now time.Time) *batchCache {
-	c := &batchCache{nextID: map[string]int64{}, idPool: map[string][]int64{}, now: now}
+func newBatchCache(now time.Time, ids *sequenceIDs) *batchCache {
+	c := &batchCache{nextID: map[string]int64{}, ids: ids, now: now}
 	c.reset()
 	return c
 }
@@ -230,29 +231,54 @@ func (c *batchCache) allocate(tx *sqlTx, table string) (int64, error) {
 	return id, nil
 }
 
-// allocateFromSequence takes ids from the table's sequence, 200 at a time
-// (one round trip, about a batch); ids left unused are a harmless gap.
+// allocateFromSequence takes an id from the worker's pool, which takes
+// them from the table's sequence 200 at a time (one round trip). A
+// sequence is not transactional, so ids a rolled-back batch took are only
+// a harmless gap.
 func (c *batchCache) allocateFromSequence(tx *sqlTx, table string) (int64, error) {
-	if len(c.idPool[table]) == 0 {
+	return c.ids.next(table, func() ([]int64, error) {
 		rows, err := tx.query("SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, 200)", table)
 		if err != nil {
-			return 0, fmt.Errorf("next %s ids: %w", table, err)
+			return nil, fmt.Errorf("next %s ids: %w", table, err)
 		}
+		defer rows.Close()
+		var ids []int64
 		for rows.Next() {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return 0, fmt.Errorf("next %s ids: %w", table, err)
+				return nil, fmt.Errorf("next %s ids: %w", table, err)
 			}
-			c.idPool[table] = append(c.idPool[table], id)
+			ids = append(ids, id)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(c.idPool[table]) == 0 {
-			return 0, fmt.Errorf("next %s ids: %v", table, err)
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return nil, fmt.Errorf("next %s ids: %v", table, err)
 		}
+		return ids, nil
+	})
+}
+
+// sequenceIDs are ids taken from PostgreSQL sequences and not used yet,
+// shared by a worker's batches.
+type sequenceIDs struct {
+	mu   gosync.Mutex
+	free map[string][]int64
+}
+
+func (s *sequenceIDs) next(table string, refill func() ([]int64, error)) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.free == nil {
+		s.free = map[string][]int64{}
 	}
-	id := c.idPool[table][0]
-	c.idPool[table] = c.idPool[table][1:]
+	if len(s.free[table]) == 0 {
+		ids, err := refill()
+		if err != nil {
+			return 0, err
+		}
+		s.free[table] = ids
+	}
+	id := s.free[table][0]
+	s.free[table] = s.free[table][1:]
 	return id, nil
 }
 

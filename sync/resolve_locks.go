@@ -21,10 +21,22 @@ const modelLockKey int64 = 0x66616e686f6f6b // "fanhook"
 // lockModel takes the model lock on PostgreSQL (SQLite's single writer
 // connection already serializes).
 func lockModel(tx *sqlTx) error {
+	return takeModelLock(tx, "SELECT pg_advisory_xact_lock(?)")
+}
+
+// lockModelForBatch is lockModel for a worker batch. The model is derived
+// from the deliveries: a batch lost in a crash leaves them pending, to be
+// applied again, so its commit need not wait for the WAL flush. (The
+// inbox's commits and erasures still do.)
+func lockModelForBatch(tx *sqlTx) error {
+	return takeModelLock(tx, "SELECT pg_advisory_xact_lock(?), set_config('synchronous_commit', 'off', true)")
+}
+
+func takeModelLock(tx *sqlTx, q string) error {
 	if tx.dialect != models.DialectPostgres || tx.modelLocked {
 		return nil
 	}
-	if _, err := tx.exec("SELECT pg_advisory_xact_lock(?)", modelLockKey); err != nil {
+	if _, err := tx.exec(q, modelLockKey); err != nil {
 		return fmt.Errorf("lock the model: %w", err)
 	}
 	tx.modelLocked = true

@@ -54,6 +54,7 @@ type Worker struct {
 
 	parsedMu gosync.Mutex
 	parsed   map[int64]parsedDelivery // claimed, parsed, not applied yet
+	ids      sequenceIDs
 }
 
 // NewWorker returns a worker; Run it, or call Drain or Replay directly.
