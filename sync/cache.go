@@ -3,6 +3,7 @@ package sync
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"time"
@@ -108,7 +109,15 @@ func rowKey(r row) string {
 	var b strings.Builder
 	b.WriteString(r.table)
 	for _, v := range r.keyVals {
-		fmt.Fprintf(&b, "\x00%v", v)
+		b.WriteByte(0)
+		switch x := v.(type) { // the usual key types, without fmt
+		case string:
+			b.WriteString(x)
+		case int64:
+			b.WriteString(strconv.FormatInt(x, 10))
+		default:
+			fmt.Fprint(&b, v)
+		}
 	}
 	return b.String()
 }
