@@ -73,7 +73,7 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 		window = 16
 	}
 	prefetched := 0
-	start := time.Now()
+	var applying time.Duration // the budget counts applying, not reading
 	var outcomes []outcome
 	for i, p := range parsed {
 		if tx.cache != nil && (tx.cache.stale || i >= prefetched) {
@@ -83,14 +83,15 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 				return 0, 0, errRetryCarefully
 			}
 		}
+		started := time.Now()
 		o, err := w.applyOne(tx, p, careful, now)
 		if err != nil {
 			return 0, 0, err
 		}
+		applying += time.Since(started)
 		outcomes = append(outcomes, o)
 		lastID = p.d.ID
-		if took := time.Since(start); took > maxTime ||
-			(took > w.opts.MinBatchTime && w.opts.Yield != nil && w.opts.Yield()) {
+		if applying > maxTime || (applying > w.opts.MinBatchTime && w.opts.Yield != nil && w.opts.Yield()) {
 			break // the rest is claimed again by the next transaction
 		}
 	}
