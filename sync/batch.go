@@ -76,8 +76,7 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 	var applying time.Duration // the budget counts applying, not reading
 	var outcomes []outcome
 	for i, p := range parsed {
-		if tx.cache != nil && (tx.cache.stale || i >= prefetched) {
-			// (After a merge emptied the cache, again from here.)
+		if tx.cache != nil && i >= prefetched {
 			prefetched = min(len(parsed), i+window)
 			if err := tx.cache.prefetch(tx, batchFacts(parsed[i:prefetched])); err != nil {
 				return 0, 0, errRetryCarefully

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +49,6 @@ type batchCache struct {
 	holders map[Identity][]int64  // fans holding each looked-up identifier
 	nextID  map[string]int64      // SQLite: the next id of each table
 	ids     *sequenceIDs          // PostgreSQL: ids taken from the sequences
-	stale   bool                  // to prefetch before the next delivery
 	now     time.Time
 
 	newIdentities []identityRow
@@ -87,22 +87,46 @@ type formRow struct {
 }
 
 func newBatchCache(now time.Time, ids *sequenceIDs) *batchCache {
-	c := &batchCache{nextID: map[string]int64{}, ids: ids, now: now}
-	c.reset()
-	return c
+	return &batchCache{
+		rows: map[string]*cachedRow{}, absent: map[string]bool{}, holders: map[Identity][]int64{},
+		nextID: map[string]int64{}, ids: ids, now: now,
+		fanDeliveries: map[[2]int64]bool{}, forms: map[string]formRow{},
+	}
 }
 
-// reset forgets every row (after a merge rewrote rows behind the cache),
-// and marks the cache stale so the rest of the batch is prefetched again.
-// Only call it once flushed.
-func (c *batchCache) reset() {
-	c.stale = true
-	c.rows = map[string]*cachedRow{}
-	c.absent = map[string]bool{}
-	c.holders = map[Identity][]int64{}
-	c.fanDeliveries = map[[2]int64]bool{}
-	c.forms = map[string]formRow{}
-	c.newIdentities, c.scans, c.consents, c.formOrder = nil, nil, nil, nil
+// afterMerge mirrors in the cache what mergeFans did in SQL to the rows it
+// holds (flushed first, so the rest is as in the database): fan ids move
+// from from to into, and from, with the fans merged into it, now points at
+// into.
+func (c *batchCache) afterMerge(from, into int64) {
+	for _, cr := range c.rows {
+		switch cr.r.table {
+		case "fans":
+			if cr.id == from || cr.values["merged_into"] == any(from) {
+				cr.values["merged_into"] = into
+			}
+		case "orders", "tickets":
+			if cr.values["fan_id"] == any(from) {
+				cr.values["fan_id"] = into
+			}
+		}
+	}
+	for id, holders := range c.holders {
+		if !slices.Contains(holders, from) {
+			continue
+		}
+		var moved []int64
+		for _, h := range holders {
+			if h == from {
+				h = into
+			}
+			if !slices.Contains(moved, h) {
+				moved = append(moved, h)
+			}
+		}
+		slices.Sort(moved) // as read: ORDER BY fan_id
+		c.holders[id] = moved
+	}
 }
 
 func rowKey(r row) string {

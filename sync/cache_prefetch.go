@@ -12,7 +12,6 @@ import (
 // name: their identifiers and the fans holding them, and their events,
 // orders, tickets and lists.
 func (c *batchCache) prefetch(tx *sqlTx, batch []Facts) error {
-	c.stale = false
 	var ids []Identity
 	keys := map[string]map[string][][]any{} // table -> provider -> keys
 	add := func(table, provider string, key ...any) {

@@ -17,13 +17,12 @@ func (a *applier) mergeFans(from, into int64) error {
 		return nil
 	}
 	// The merge rewrites rows across tables in SQL: a batch's cached rows
-	// are written first and forgotten after.
+	// are written first, and what the SQL changed in them is mirrored
+	// after (reading them all again cost a batch of 800 ~30 ms a merge).
 	if c := a.tx.cache; c != nil {
 		if err := c.flush(a.tx); err != nil {
 			return err
 		}
-		c.reset()
-		defer c.reset()
 	}
 	if err := a.mergeProfiles(from, into); err != nil {
 		return err
@@ -63,6 +62,9 @@ func (a *applier) mergeFans(from, into int64) error {
 	_, err := a.tx.exec(`INSERT INTO fan_merges (from_fan_id, into_fan_id, reason, delivery_id, merged_at)
 		VALUES (?, ?, ?, ?, ?)`, from, into, "shared identifier in "+a.facts.Provider+" "+a.facts.EventType,
 		a.deliveryID, a.now)
+	if c := a.tx.cache; c != nil && err == nil {
+		c.afterMerge(from, into)
+	}
 	return err
 }
 
