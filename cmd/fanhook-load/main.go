@@ -4,6 +4,7 @@
 //	fanhook-load --url http://127.0.0.1:8080 --duration 30s --concurrency 64
 //	fanhook-load --rate 2000 --duration 1m          # open loop, fixed schedule
 //	fanhook-load --ceiling --json                   # compare with a bare net/http handler
+//	fanhook-load --import-file d.jsonl --requests 1000000   # input for `fanhook import`
 //
 // It exits 1 when more than 1% of the target's requests failed, 2 on bad flags.
 package main
@@ -36,6 +37,9 @@ type config struct {
 	fans    int
 	events  int
 	timeout time.Duration
+	// importFile, when set, receives --requests deliveries as JSON lines
+	// for `fanhook import` instead of sending anything.
+	importFile string
 }
 
 var tokenEnv = [nProviders]string{"FANHOOK_FIXR_TOKEN", "FANHOOK_TIKKL_SECRET",
@@ -78,6 +82,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 	}
 	sp.pool = newPool(sp.seed, cfg.fans, cfg.events)
+	if cfg.importFile != "" {
+		if err := writeImportFile(cfg.importFile, sp.requests, sp); err != nil {
+			fmt.Fprintln(stderr, "fanhook-load:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "wrote %d deliveries to %s (seed %d)\n", sp.requests, cfg.importFile, sp.seed)
+		return 0
+	}
 	tr := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: sp.workers, // one kept-alive connection per worker
@@ -159,6 +171,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	fs.BoolVar(&cfg.json, "json", false, "print the summary as JSON")
 	fs.Uint64Var(&sp.seed, "seed", 0, "random seed (0 = pick one); the same seed repeats the same ids")
 	fs.DurationVar(&cfg.timeout, "timeout", 15*time.Second, "per-request timeout")
+	fs.StringVar(&cfg.importFile, "import-file", "", "write --requests deliveries to this file as JSON lines for `fanhook import`, send nothing")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -190,6 +203,8 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 		return cfg, errors.New("--duration 0 needs --requests")
 	case cfg.fans < 1 || cfg.events < 1:
 		return cfg, errors.New("--fans and --events must be ≥ 1")
+	case cfg.importFile != "" && sp.requests == 0:
+		return cfg, errors.New("--import-file needs --requests")
 	}
 	sp.weights, err = parseMix(*mix, *providers, set["mix"])
 	return cfg, err

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -143,5 +144,42 @@ func TestRunJSONAndExitStatus(t *testing.T) {
 	}
 	if code = run(context.Background(), []string{"--mix", "fixr=abc"}, &out, &errb, env); code != 2 {
 		t.Errorf("bad flag: exit %d, want 2", code)
+	}
+}
+
+// --import-file writes fanhook import's JSON lines: every provider of the
+// mix, one delivery per line, bodies as JSON objects, times in RFC 3339.
+func TestImportFileWritesImportLines(t *testing.T) {
+	path := t.TempDir() + "/d.jsonl"
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"--import-file", path, "--requests", "400", "--seed", "7"},
+		&out, &errb, func(string) string { return "x" })
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 400 {
+		t.Fatalf("%d lines, want 400", len(lines))
+	}
+	seen := map[string]int{}
+	for i, l := range lines {
+		var rec struct {
+			Provider   string         `json:"provider"`
+			ReceivedAt time.Time      `json:"received_at"`
+			Body       map[string]any `json:"body"`
+		}
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.ReceivedAt.IsZero() || len(rec.Body) == 0 {
+			t.Fatalf("line %d %q: %v", i+1, l, err)
+		}
+		seen[rec.Provider]++
+	}
+	for _, p := range providerNames {
+		if seen[p] == 0 {
+			t.Errorf("no %s delivery in %v", p, seen)
+		}
 	}
 }
