@@ -71,24 +71,47 @@ func (c *batchCache) updateRows(tx *sqlTx, table string, rows []*cachedRow) erro
 	if len(rows) == 0 {
 		return nil
 	}
-	cols := append([]string{}, stampedCols[table]...)
+	cols := stampedCols[table]
+	sets := make([]string, 0, len(cols)+2)
+	for _, col := range append(append([]string{}, cols...), "field_times") {
+		sets = append(sets, col+" = excluded."+col)
+	}
+	if table != "vibes_lists" {
+		sets = append(sets, "updated_at = excluded.updated_at")
+	}
+	err := c.writeRows(tx, table, rows, cols, "ON CONFLICT (id) DO UPDATE SET "+strings.Join(sets, ", "))
+	if err != nil {
+		return fmt.Errorf("update %s: %w", table, err)
+	}
+	return nil
+}
+
+// insertRows writes new rows of one shape.
+func (c *batchCache) insertRows(tx *sqlTx, table string, rows []*cachedRow) error {
+	if err := c.writeRows(tx, table, rows, rows[0].sortedCols(), ""); err != nil {
+		return fmt.Errorf("insert %s: %w", table, err)
+	}
+	for _, cr := range rows {
+		cr.isNew = false
+	}
+	return nil
+}
+
+// writeRows inserts rows with their id, natural key, cols, field times and
+// timestamps, in multi-row statements ending with tail.
+func (c *batchCache) writeRows(tx *sqlTx, table string, rows []*cachedRow, cols []string, tail string) error {
 	all := append([]string{"id"}, rows[0].r.keyCols...)
 	if table == "fans" {
 		all = []string{"id"}
 	}
-	all = append(all, cols...)
-	all = append(all, "field_times")
-	sets := make([]string, 0, len(cols)+2)
-	for _, col := range append(cols, "field_times") {
-		sets = append(sets, col+" = excluded."+col)
-	}
+	all = append(append(all, cols...), "field_times")
 	if table != "vibes_lists" {
 		all = append(all, "created_at", "updated_at")
-		sets = append(sets, "updated_at = excluded.updated_at")
 	}
 	values := make([][]any, len(rows))
 	for i, cr := range rows {
-		v := []any{cr.id}
+		v := make([]any, 0, len(all))
+		v = append(v, cr.id)
 		if table != "fans" {
 			v = append(v, cr.r.keyVals...)
 		}
@@ -102,50 +125,7 @@ func (c *batchCache) updateRows(tx *sqlTx, table string, rows []*cachedRow) erro
 		values[i] = v
 		cr.dirty = map[string]bool{}
 	}
-	err := insertMany(tx, "INSERT INTO "+table+" ("+strings.Join(all, ", ")+")",
-		"ON CONFLICT (id) DO UPDATE SET "+strings.Join(sets, ", "), len(all), values)
-	if err != nil {
-		return fmt.Errorf("update %s: %w", table, err)
-	}
-	return nil
-}
-
-func (c *batchCache) insertRows(tx *sqlTx, table string, rows []*cachedRow) error {
-	cols := rows[0].sortedCols()
-	all := append([]string{"id"}, rows[0].r.keyCols...)
-	if table == "fans" {
-		all = []string{"id"}
-	}
-	all = append(all, cols...)
-	all = append(all, "field_times")
-	if table != "vibes_lists" {
-		all = append(all, "created_at", "updated_at")
-	}
-	for start := 0; start < len(rows); start += 100 {
-		chunk := rows[start:min(start+100, len(rows))]
-		var args []any
-		tuples := make([]string, len(chunk))
-		for i, cr := range chunk {
-			tuples[i] = "(" + placeholders(len(all)) + ")"
-			args = append(args, cr.id)
-			if table != "fans" {
-				args = append(args, cr.r.keyVals...)
-			}
-			for _, col := range cols {
-				args = append(args, cr.values[col])
-			}
-			args = append(args, cr.times.String())
-			if table != "vibes_lists" {
-				args = append(args, c.now, c.now)
-			}
-			cr.isNew, cr.dirty = false, map[string]bool{}
-		}
-		q := "INSERT INTO " + table + " (" + strings.Join(all, ", ") + ") VALUES " + strings.Join(tuples, ", ")
-		if _, err := tx.exec(q, args...); err != nil {
-			return fmt.Errorf("insert %s: %w", table, err)
-		}
-	}
-	return nil
+	return insertMany(tx, "INSERT INTO "+table+" ("+strings.Join(all, ", ")+")", tail, len(all), values)
 }
 
 func (c *batchCache) updateRow(tx *sqlTx, cr *cachedRow) error {
