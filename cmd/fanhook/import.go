@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
+	"github.com/rs/zerolog"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
@@ -71,7 +73,16 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	defer cancel()
 
 	imp := &importer{store: c.store, stderr: stderr, tty: isTerminal(stderr)}
+	var alongside *normalizer
+	if c.store.Dialect == models.DialectPostgres {
+		// PostgreSQL stores and normalizes on separate connections, so the
+		// two run together; SQLite's one writer would only take turns.
+		alongside = startNormalizer(ctx, imp.store, c.log)
+	}
 	err := imp.read(ctx, in, size)
+	if alongside != nil {
+		imp.stats.normalized += alongside.stop()
+	}
 	if err == nil {
 		err = imp.normalize(ctx, c)
 	}
@@ -185,23 +196,53 @@ func (imp *importer) normalize(ctx context.Context, c *command) error {
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(imp.stderr) }))
 		defer bar.Finish()
 	}
-	w := fansync.NewWorker(imp.store, c.log, fansync.WorkerOptions{
-		BatchSize: importBatch,
-		// No webhook waits on this process's connection: long transactions
-		// spread each batch's fixed cost over more deliveries.
-		MaxBatchTime: 500 * time.Millisecond,
-		OnDone: func(string, string) {
-			if bar != nil {
-				bar.Add(1)
-			}
-		},
-	})
-	n, err := w.Drain(ctx)
-	imp.stats.normalized = n
+	n, err := importWorker(imp.store, c.log, func() {
+		if bar != nil {
+			bar.Add(1)
+		}
+	}).Drain(ctx)
+	imp.stats.normalized += n
 	if err != nil {
 		return fmt.Errorf("normalize: %w", err)
 	}
 	return nil
+}
+
+func importWorker(store *models.Store, log zerolog.Logger, done func()) *fansync.Worker {
+	return fansync.NewWorker(store, log, fansync.WorkerOptions{
+		BatchSize: importBatch,
+		// No webhook waits on this process's connection: long transactions
+		// spread each batch's fixed cost over more deliveries.
+		MaxBatchTime: 500 * time.Millisecond,
+		OnDone:       func(string, string) { done() },
+	})
+}
+
+// normalizer runs a worker while the file is still being stored.
+type normalizer struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	count  atomic.Int64
+}
+
+func startNormalizer(ctx context.Context, store *models.Store, log zerolog.Logger) *normalizer {
+	n := &normalizer{done: make(chan struct{})}
+	runCtx, cancel := context.WithCancel(ctx)
+	n.cancel = cancel
+	w := importWorker(store, log, func() { n.count.Add(1) })
+	go func() {
+		defer close(n.done)
+		w.Run(runCtx)
+	}()
+	return n
+}
+
+// stop lets the batches in progress finish and returns how many
+// deliveries the worker normalized.
+func (n *normalizer) stop() int {
+	n.cancel()
+	<-n.done
+	return int(n.count.Load())
 }
 
 // parseImportLine turns one JSON line into a delivery. The body is kept as
