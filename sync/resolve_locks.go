@@ -12,7 +12,7 @@ import (
 // what makes it fast: a batch can read all its rows up front, apply its
 // deliveries in memory and write them back in a few multi-row statements,
 // since nobody else writes them meanwhile. Row-by-row transactions in
-// parallel, each locking its identifiers, were 5-10 times slower (about 15
+// parallel, each locking its identifiers, were 3-5 times slower (about 15
 // round trips a delivery) and had to be ordered to avoid deadlocks.
 // Claiming and parsing happen before the lock, so the next batch is ready
 // when the lock frees.
