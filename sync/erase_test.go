@@ -3,7 +3,6 @@ package sync_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -36,7 +35,7 @@ func TestEraseFan(t *testing.T) {
 			ds[i].provider = strings.SplitN(filepath.Base(paths[i]), "-", 3)[1]
 		}
 		ingest(t, store, ds...)
-		fanID := liveFanByEmail(t, store, "sam@example.com")
+		fanID := storetest.LiveFanByEmail(t, store, "sam@example.com")
 		if fanID == 0 {
 			t.Fatal("the story made no fan for sam@example.com")
 		}
@@ -55,7 +54,7 @@ func TestEraseFan(t *testing.T) {
 			t.Fatalf("erase unknown fan: %v, want ErrFanNotFound", err)
 		}
 		replayAll(t, store)
-		if found := grepDatabase(t, store, samNeedles, ""); len(found) > 0 {
+		if found := storetest.GrepDatabase(t, store, samNeedles); len(found) > 0 {
 			t.Fatalf("personal data left after erasure and a full replay:\n%s", strings.Join(found, "\n"))
 		}
 		// A redelivery (new dedup key) of an older fact is stored raw, as
@@ -64,7 +63,7 @@ func TestEraseFan(t *testing.T) {
 		ingest(t, store, delivery{"fixr", []byte(`{"event":"customer_updated","created":"2025-05-06T10:00:00UTC",
 			"message_id":"redelivered","payload":{"email":"SAM@example.com","first_name":"Samuel","last_name":"Taylor",
 			"mobile_number":"+447700900555","user_uuid":"u-sam"}}`)})
-		if found := grepDatabase(t, store, samNeedles, ""); len(found) > 0 {
+		if found := storetest.GrepDatabase(t, store, samNeedles); len(found) > 0 {
 			t.Fatalf("an older redelivery brought the fan back:\n%s", strings.Join(found, "\n"))
 		}
 		var pending int64
@@ -81,22 +80,10 @@ func TestEraseFan(t *testing.T) {
 		// A fact newer than the erasure is a new relationship: it makes a new fan.
 		ingest(t, store, delivery{"fixr", []byte(`{"event":"customer_updated","created":"2026-02-01T10:00:00UTC",
 			"message_id":"newer","payload":{"email":"sam@example.com","first_name":"Sam","user_uuid":"u-sam"}}`)})
-		if id := liveFanByEmail(t, store, "sam@example.com"); id == 0 || id == fanID {
+		if id := storetest.LiveFanByEmail(t, store, "sam@example.com"); id == 0 || id == fanID {
 			t.Errorf("fan after a newer delivery = %d, want a new fan (erased was %d)", id, fanID)
 		}
 	})
-}
-
-func liveFanByEmail(t testing.TB, store *models.Store, email string) int64 {
-	t.Helper()
-	var ids []int64
-	if err := store.Read.Raw("SELECT id FROM fans WHERE email = ? AND merged_into IS NULL", email).Scan(&ids).Error; err != nil {
-		t.Fatal(err)
-	}
-	if len(ids) == 0 {
-		return 0
-	}
-	return ids[0]
 }
 
 func mustExec(t testing.TB, store *models.Store, q string, args ...any) {
@@ -118,55 +105,4 @@ func accept(t testing.TB, store *models.Store, ds ...delivery) {
 			t.Fatalf("accept: %v", err)
 		}
 	}
-}
-
-// grepDatabase dumps every column of every table but skip and returns the
-// cells that contain any needle, ignoring case.
-func grepDatabase(t testing.TB, store *models.Store, needles []string, skip string) []string {
-	t.Helper()
-	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-	if store.Dialect == models.DialectPostgres {
-		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-	}
-	var tables []string
-	if err := store.Read.Raw(q).Scan(&tables).Error; err != nil {
-		t.Fatal(err)
-	}
-	var found []string
-	for _, table := range tables {
-		if table == skip {
-			continue
-		}
-		rows, err := store.Read.Raw("SELECT * FROM " + table).Rows()
-		if err != nil {
-			t.Fatalf("dump %s: %v", table, err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				var s string
-				if b, ok := v.([]byte); ok {
-					s = string(b)
-				} else if v != nil {
-					s = fmt.Sprint(v)
-				}
-				s = strings.ToLower(s)
-				for _, n := range needles {
-					if strings.Contains(s, strings.ToLower(n)) {
-						found = append(found, fmt.Sprintf("%s.%s contains %q: %.200s", table, cols[i], n, s))
-					}
-				}
-			}
-		}
-		rows.Close()
-	}
-	return found
 }

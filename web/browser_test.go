@@ -95,7 +95,7 @@ func TestBrowser(t *testing.T) {
 			return err
 		})
 	}
-	fan := liveFanByEmail(t, store, "sam@example.com")
+	fan := storetest.LiveFanByEmail(t, store, "sam@example.com")
 	var results, flash string
 	steps := []struct {
 		name string
@@ -181,7 +181,7 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}
-	if found := grepDatabase(t, store, []string{"sam@example.com"}); len(found) > 0 {
+	if found := storetest.GrepDatabase(t, store, []string{"sam@example.com"}); len(found) > 0 {
 		t.Errorf("after erasure in the browser:\n%s", strings.Join(found, "\n"))
 	}
 }

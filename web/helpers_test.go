@@ -189,18 +189,6 @@ func insertFan(t testing.TB, store *models.Store, email, phone, first, last stri
 	return id
 }
 
-func liveFanByEmail(t testing.TB, store *models.Store, email string) int64 {
-	t.Helper()
-	var ids []int64
-	if err := store.Read.Raw("SELECT id FROM fans WHERE email = ? AND merged_into IS NULL", email).Scan(&ids).Error; err != nil {
-		t.Fatal(err)
-	}
-	if len(ids) == 0 {
-		return 0
-	}
-	return ids[0]
-}
-
 func newEcho(a *Admin) *echo.Echo {
 	e := echo.New()
 	a.Register(e)

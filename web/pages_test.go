@@ -26,7 +26,7 @@ func TestPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, store *models.Store) {
 		h := newHarness(t, store)
 		ingestStory(t, store)
-		fan := liveFanByEmail(t, store, "sam@example.com")
+		fan := storetest.LiveFanByEmail(t, store, "sam@example.com")
 		c := h.client()
 		h.signIn(c)
 
@@ -106,7 +106,7 @@ func TestReplayFailedDelivery(t *testing.T) {
 		}
 		var status string
 		store.Read.Raw("SELECT status FROM deliveries WHERE id = ?", id).Scan(&status)
-		if status != models.StatusProcessed || liveFanByEmail(t, store, "replay@example.com") == 0 {
+		if status != models.StatusProcessed || storetest.LiveFanByEmail(t, store, "replay@example.com") == 0 {
 			t.Errorf("after replay: status %s", status)
 		}
 		if !strings.Contains(h.page(c, "/admin/audit"), "replay") {
@@ -119,7 +119,7 @@ func TestEraseThenReplayLeavesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, store *models.Store) {
 		h := newHarness(t, store)
 		ingestStory(t, store)
-		fan := liveFanByEmail(t, store, "sam@example.com")
+		fan := storetest.LiveFanByEmail(t, store, "sam@example.com")
 		c := h.client()
 		h.signIn(c)
 		confirm := h.page(c, fmt.Sprintf("/admin/fans/%d/erase", fan))
@@ -137,7 +137,7 @@ func TestEraseThenReplayLeavesNothing(t *testing.T) {
 		if _, err := w.Replay(context.Background(), sync.ReplayFilter{Status: "all"}); err != nil {
 			t.Fatal(err)
 		}
-		if found := grepDatabase(t, store, samNeedles); len(found) > 0 {
+		if found := storetest.GrepDatabase(t, store, samNeedles); len(found) > 0 {
 			t.Fatalf("personal data left after erasure and a full replay:\n%s", strings.Join(found, "\n"))
 		}
 		if page := h.page(c, fmt.Sprintf("/admin/fans/%d", fan)); !strings.Contains(page, "Personal data erased") {
@@ -147,42 +147,4 @@ func TestEraseThenReplayLeavesNothing(t *testing.T) {
 			t.Error("the erasure is not in the audit log")
 		}
 	})
-}
-
-// grepDatabase dumps every column of every table and returns the cells that
-// contain any needle, ignoring case.
-func grepDatabase(t testing.TB, store *models.Store, needles []string) []string {
-	t.Helper()
-	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-	if store.Dialect == models.DialectPostgres {
-		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-	}
-	var tables []string
-	if err := store.Read.Raw(q).Scan(&tables).Error; err != nil {
-		t.Fatal(err)
-	}
-	if len(tables) < 10 {
-		t.Fatalf("only %d tables found", len(tables))
-	}
-	var found []string
-	for _, table := range tables {
-		rows, err := queryMaps(context.Background(), store.Read, "SELECT * FROM "+table)
-		if err != nil {
-			t.Fatalf("dump %s: %v", table, err)
-		}
-		for _, row := range rows {
-			for col, v := range row {
-				s := strings.ToLower(fmt.Sprint(v))
-				if raw, ok := v.(json.RawMessage); ok {
-					s = strings.ToLower(string(raw))
-				}
-				for _, n := range needles {
-					if strings.Contains(s, strings.ToLower(n)) {
-						found = append(found, fmt.Sprintf("%s.%s contains %q: %.200s", table, col, n, s))
-					}
-				}
-			}
-		}
-	}
-	return found
 }
