@@ -143,18 +143,26 @@ func marketingStatus(s string) string {
 	return ""
 }
 
-func fixrTicketSold(f *Facts, p object, account string) error {
+// fixrTicket reads what every FIXR ticket webhook says of its ticket.
+func fixrTicket(p object) (TicketFact, error) {
 	t := TicketFact{
 		ExternalID:      getStr(p, "ticket_reference"),
 		EventExternalID: getStr(p, "event_id"),
-		OrderExternalID: getStr(p, "order_reference"),
 		TicketType:      getStr(p, "ticket_type"),
 		TicketTypeID:    getStr(p, "ticket_type_id"),
 	}
 	if t.ExternalID == "" {
-		return errors.New("missing ticket_reference")
+		return t, errors.New("missing ticket_reference")
 	}
-	var err error
+	return t, nil
+}
+
+func fixrTicketSold(f *Facts, p object, account string) error {
+	t, err := fixrTicket(p)
+	if err != nil {
+		return err
+	}
+	t.OrderExternalID = getStr(p, "order_reference")
 	if t.SoldAt, err = getTime(p, "sold_at"); err != nil {
 		return err
 	}
@@ -222,14 +230,9 @@ func money(m object, currency, what string) (*int64, error) {
 }
 
 func fixrTicketScanned(f *Facts, p object, account string) error {
-	t := TicketFact{
-		ExternalID:      getStr(p, "ticket_reference"),
-		EventExternalID: getStr(p, "event_id"),
-		TicketType:      getStr(p, "ticket_type"),
-		TicketTypeID:    getStr(p, "ticket_type_id"),
-	}
-	if t.ExternalID == "" {
-		return errors.New("missing ticket_reference")
+	t, err := fixrTicket(p)
+	if err != nil {
+		return err
 	}
 	s := ScanFact{TicketExternalID: t.ExternalID, EntryStatus: getStr(p, "entry_status")}
 	at, err := factTime(p, "time_in", f.FactAt)
