@@ -3,8 +3,6 @@ package sync
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -95,9 +93,12 @@ func (i *Inbox) Close() {
 // PrepareDelivery fills what the inbox derives from the raw body: event
 // type, deduplication key, checksum and the initial status.
 func PrepareDelivery(d *models.Delivery) {
-	d.EventType, d.DedupKey = DeliveryKey(d.Provider, d.Body)
-	sum := sha256.Sum256(d.Body)
-	d.BodySHA256 = hex.EncodeToString(sum[:])
+	// DeliveryKey's fallback, with the checksum computed once.
+	d.BodySHA256 = bodyChecksum(d.Body)
+	d.EventType, d.DedupKey = providerKey(d.Provider, d.Body)
+	if d.DedupKey == "" {
+		d.DedupKey = d.BodySHA256
+	}
 	if d.Status == "" {
 		d.Status = models.StatusPending
 	}

@@ -41,6 +41,23 @@ func ParseDelivery(provider string, body []byte, receivedAt time.Time) (Facts, e
 // fallback key is the hex SHA-256 of the raw bytes, so nothing authenticated
 // is dropped for lack of an id.
 func DeliveryKey(provider string, body []byte) (eventType, dedupKey string) {
+	eventType, dedupKey = providerKey(provider, body)
+	if dedupKey == "" {
+		dedupKey = bodyChecksum(body)
+	}
+	return eventType, dedupKey
+}
+
+// bodyChecksum is the hex SHA-256 of a raw body: its checksum, and the
+// dedup key of a body without an id.
+func bodyChecksum(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// providerKey is DeliveryKey without the fallback: the dedup key is "" when
+// the body names no id.
+func providerKey(provider string, body []byte) (eventType, dedupKey string) {
 	// Only these keys are read: decoding into a struct skips the rest of
 	// the body without building it, three times cheaper than a map.
 	var top struct {
@@ -68,10 +85,6 @@ func DeliveryKey(provider string, body []byte) (eventType, dedupKey string) {
 	case ProviderVibes:
 		eventType = firstNonEmpty(rawScalar(top.CallbackType), rawScalar(top.EventType))
 		dedupKey = rawScalar(top.EventID)
-	}
-	if dedupKey == "" {
-		sum := sha256.Sum256(body)
-		dedupKey = hex.EncodeToString(sum[:])
 	}
 	return eventType, dedupKey
 }
