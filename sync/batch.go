@@ -37,16 +37,19 @@ type outcome struct {
 func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Duration, q string, args ...any) (n int, lastID int64, err error) {
 	// On SQLite the batch is read and parsed before the one writer
 	// connection is taken (the worker is the only one to change a pending
-	// delivery's status); PostgreSQL claims inside the transaction, FOR
-	// UPDATE SKIP LOCKED, so that workers and replicas never share one.
-	var batch []claimedDelivery
+	// delivery's status), so webhooks never wait on parsing; PostgreSQL
+	// claims inside the transaction, FOR UPDATE SKIP LOCKED, so that
+	// workers and replicas never share one.
+	var parsed []parsedDelivery
 	if w.store.Dialect == models.DialectSQLite {
-		if batch, err = claim(ctx, w.store.ReadSQL(), w.store.Dialect, q, args...); err != nil {
+		batch, err := claim(ctx, w.store.ReadSQL(), w.store.Dialect, q, args...)
+		if err != nil {
 			return 0, 0, err
 		}
 		if len(batch) == 0 {
 			return 0, 0, nil
 		}
+		parsed = w.parseBatch(batch)
 	}
 	tx, err := beginSQLTx(ctx, w.store)
 	if err != nil {
@@ -54,12 +57,13 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 	}
 	defer tx.tx.Rollback()
 	if w.store.Dialect == models.DialectPostgres {
-		if batch, err = claim(ctx, tx.tx, w.store.Dialect, q, args...); err != nil {
+		batch, err := claim(ctx, tx.tx, w.store.Dialect, q, args...)
+		if err != nil {
 			return 0, 0, err
 		}
+		parsed = w.parseBatch(batch)
 	}
 	now := w.opts.Now().UTC()
-	parsed := w.parseBatch(batch)
 	if err := lockModelForBatch(tx); err != nil {
 		return 0, 0, err
 	}
