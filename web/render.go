@@ -102,7 +102,12 @@ func formatTime(v any) string {
 }
 
 // formatMoney prints integer minor units in their currency's exponent.
+// formatMoney writes minor units in their currency; with no currency the
+// amount is unknown (Tikkl orders come without prices), not zero.
 func formatMoney(minor int64, currency string) string {
+	if currency == "" {
+		return "—"
+	}
 	exp := sync.CurrencyExponent(currency)
 	neg := minor < 0
 	if neg {
