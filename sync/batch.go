@@ -20,26 +20,11 @@ var errRetryCarefully = errors.New("a delivery failed: batch retried with savepo
 // and the batch is applied again, each delivery under its own savepoint,
 // so that one bad delivery fails alone.
 func (w *Worker) applyClaimed(ctx context.Context, maxTime time.Duration, q string, args ...any) (n int, lastID int64, err error) {
-	return w.applyFrom(ctx, maxTime, &batchSource{query: q, args: args})
-}
-
-func (w *Worker) applyFrom(ctx context.Context, maxTime time.Duration, src *batchSource) (n int, lastID int64, err error) {
-	n, lastID, err = w.applyBatch(ctx, false, maxTime, src)
+	n, lastID, err = w.applyBatch(ctx, false, maxTime, q, args...)
 	if errors.Is(err, errRetryCarefully) {
-		return w.applyBatch(ctx, true, maxTime, src)
+		return w.applyBatch(ctx, true, maxTime, q, args...)
 	}
 	return n, lastID, err
-}
-
-// batchSource is where a transaction's deliveries come from: pending ones
-// a query selects, or (import) new ones it stores itself.
-type batchSource struct {
-	query string
-	args  []any
-	// store, when set, is inserted in the transaction (duplicates
-	// skipped) and its new deliveries are the batch; inserted counts them.
-	store    []*models.Delivery
-	inserted int
 }
 
 // outcome is what became of one delivery in a batch.
@@ -49,15 +34,15 @@ type outcome struct {
 	err    error
 }
 
-func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Duration, src *batchSource) (n int, lastID int64, err error) {
+func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Duration, q string, args ...any) (n int, lastID int64, err error) {
 	// On SQLite the batch is read and parsed before the one writer
 	// connection is taken (the worker is the only one to change a pending
 	// delivery's status), so webhooks never wait on parsing; PostgreSQL
 	// claims inside the transaction, FOR UPDATE SKIP LOCKED, so that
 	// workers and replicas never share one.
 	var parsed []parsedDelivery
-	if w.store.Dialect == models.DialectSQLite && src.store == nil {
-		batch, err := claim(ctx, w.store.ReadSQL(), w.store.Dialect, src.query, src.args...)
+	if w.store.Dialect == models.DialectSQLite {
+		batch, err := claim(ctx, w.store.ReadSQL(), w.store.Dialect, q, args...)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -71,15 +56,8 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 		return 0, 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.tx.Rollback()
-	switch {
-	case src.store != nil:
-		batch, err := storeBatch(tx, src)
-		if err != nil {
-			return 0, 0, err
-		}
-		parsed = w.parseBatch(batch)
-	case w.store.Dialect == models.DialectPostgres:
-		batch, err := claim(ctx, tx.tx, w.store.Dialect, src.query, src.args...)
+	if w.store.Dialect == models.DialectPostgres {
+		batch, err := claim(ctx, tx.tx, w.store.Dialect, q, args...)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -3,7 +3,6 @@ package sync
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -207,18 +206,6 @@ func insertDeliveries(ctx context.Context, store *models.Store, ds []*models.Del
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	results, err := insertDeliveriesTx(ctx, tx, store.Dialect, ds, inKeyOrder)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	return results, nil
-}
-
-// insertDeliveriesTx is insertDeliveries inside the caller's transaction.
-func insertDeliveriesTx(ctx context.Context, tx *sql.Tx, dialect string, ds []*models.Delivery, inKeyOrder bool) ([]inboxResult, error) {
 	const cols = 10
 	var sb strings.Builder
 	sb.WriteString(`INSERT INTO deliveries (provider, dedup_key, event_type, headers, body, body_sha256,
@@ -244,7 +231,7 @@ func insertDeliveriesTx(ctx context.Context, tx *sql.Tx, dialect string, ds []*m
 				sb.WriteString(", ")
 			}
 			n++
-			sb.WriteString(placeholder(dialect, n))
+			sb.WriteString(placeholder(store.Dialect, n))
 		}
 		sb.WriteByte(')')
 		args = append(args, d.Provider, d.DedupKey, d.EventType, d.Headers, d.Body, d.BodySHA256,
@@ -280,13 +267,16 @@ func insertDeliveriesTx(ctx context.Context, tx *sql.Tx, dialect string, ds []*m
 			continue
 		}
 		var id int64
-		q := "SELECT id FROM deliveries WHERE provider = " + placeholder(dialect, 1) +
-			" AND dedup_key = " + placeholder(dialect, 2)
+		q := "SELECT id FROM deliveries WHERE provider = " + placeholder(store.Dialect, 1) +
+			" AND dedup_key = " + placeholder(store.Dialect, 2)
 		if err := tx.QueryRowContext(ctx, q, d.Provider, d.DedupKey).Scan(&id); err != nil {
 			return nil, fmt.Errorf("find duplicate delivery: %w", err)
 		}
 		results[k] = inboxResult{id: id, duplicate: true}
 		d.ID = id
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return results, nil
 }
