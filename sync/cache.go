@@ -186,12 +186,8 @@ func (c *batchCache) load(tx *sqlTx, table string, keyCols []string, keys [][]an
 			return fmt.Errorf("load %s: %w", table, err)
 		}
 		for rows.Next() {
-			vals := make([]any, len(sel))
-			dest := make([]any, len(sel))
-			for i := range vals {
-				dest[i] = &vals[i]
-			}
-			if err := rows.Scan(dest...); err != nil {
+			vals, err := models.ScanValues(rows, len(sel))
+			if err != nil {
 				rows.Close()
 				return fmt.Errorf("load %s: %w", table, err)
 			}

@@ -44,12 +44,8 @@ func dumpViews(t testing.TB, store *models.Store, withIDs bool) string {
 		cols, _ := rows.Columns()
 		var lines []string
 		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+			vals, err := models.ScanValues(rows, len(cols))
+			if err != nil {
 				t.Fatal(err)
 			}
 			var cells []string

@@ -10,6 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
+
+	"github.com/fanhook/fanhook/models"
 )
 
 // exportFan answers a data-subject access request: every row held on the
@@ -76,12 +78,8 @@ func queryMaps(ctx context.Context, db *gorm.DB, sql string, args ...any) ([]map
 	}
 	out := []map[string]any{}
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := models.ScanValues(rows, len(cols))
+		if err != nil {
 			return nil, err
 		}
 		m := make(map[string]any, len(cols))

@@ -44,12 +44,8 @@ func GrepDatabase(t testing.TB, store *models.Store, needles []string) []string 
 		}
 		cols, _ := rows.Columns()
 		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+			vals, err := models.ScanValues(rows, len(cols))
+			if err != nil {
 				t.Fatal(err)
 			}
 			for i, v := range vals {
