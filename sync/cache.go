@@ -263,13 +263,13 @@ func (c *batchCache) allocate(tx *sqlTx, table string) (int64, error) {
 // allocateFromSequence takes an id from the worker's pool, which takes
 // them from the table's sequence idBlock at a time (one round trip). A
 // sequence is not transactional, so ids a rolled-back batch took are only
-// a harmless gap.
+// a harmless gap. Batches allocate only once they hold the model lock.
 func (c *batchCache) allocateFromSequence(tx *sqlTx, table string) (int64, error) {
 	return c.ids.next(table, func() ([]int64, error) {
-		if tx.modelLocked {
-			return reserveIDs(tx, table)
+		if !tx.modelLocked {
+			return nil, fmt.Errorf("next %s ids: the model lock is not held", table)
 		}
-		return nextIDs(tx, table)
+		return reserveIDs(tx, table)
 	})
 }
 
@@ -290,26 +290,6 @@ func reserveIDs(tx *sqlTx, table string) ([]int64, error) {
 	ids := make([]int64, idBlock)
 	for i := range ids {
 		ids[i] = last - idBlock + 1 + int64(i)
-	}
-	return ids, nil
-}
-
-func nextIDs(tx *sqlTx, table string) ([]int64, error) {
-	rows, err := tx.query("SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)", table, idBlock)
-	if err != nil {
-		return nil, fmt.Errorf("next %s ids: %w", table, err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("next %s ids: %w", table, err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return nil, fmt.Errorf("next %s ids: %v", table, err)
 	}
 	return ids, nil
 }
