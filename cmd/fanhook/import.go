@@ -211,7 +211,7 @@ func (imp *importer) normalize(ctx context.Context, c *command) error {
 func importWorker(store *models.Store, log zerolog.Logger, done func()) *fansync.Worker {
 	return fansync.NewWorker(store, log, fansync.WorkerOptions{
 		// Batches of 500, not 1,000: as fast on 200,000 lines and ~15 MB
-		// less resident, which keeps an import under 100 MB.
+		// less resident.
 		BatchSize: importBatch / 2,
 		// No webhook waits on this process's connection: long transactions
 		// spread each batch's fixed cost over more deliveries.
