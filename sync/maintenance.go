@@ -41,7 +41,7 @@ func ImportDeliveries(ctx context.Context, store *models.Store, ds []*models.Del
 		for _, d := range ds[start:end] {
 			PrepareDelivery(d)
 		}
-		results, err := insertDeliveries(ctx, store, ds[start:end], false)
+		results, err := insertDeliveries(ctx, store.SQL(), store.Dialect, ds[start:end], false)
 		if err != nil {
 			return inserted, err
 		}
