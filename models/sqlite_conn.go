@@ -19,19 +19,30 @@ import (
 // least recently handed out idle one is finalized.
 const stmtCacheSize = 256
 
-// openSQLiteDB opens a database/sql pool whose connections cache statements.
-func openSQLiteDB(dsn string) *sql.DB {
-	return sql.OpenDB(sqliteConnector{dsn: dsn})
+// openSQLiteDB opens a database/sql pool whose connections cache statements
+// and run pragmas (those the DSN cannot carry) when they open.
+func openSQLiteDB(dsn string, pragmas ...string) *sql.DB {
+	return sql.OpenDB(sqliteConnector{dsn: dsn, pragmas: pragmas})
 }
 
-type sqliteConnector struct{ dsn string }
+type sqliteConnector struct {
+	dsn     string
+	pragmas []string
+}
 
 func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) {
 	conn, err := (&sqlite3.SQLiteDriver{}).Open(c.dsn)
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{SQLiteConn: conn.(*sqlite3.SQLiteConn), stmts: map[string]*cachedStmt{}}, nil
+	sc := conn.(*sqlite3.SQLiteConn)
+	for _, p := range c.pragmas {
+		if _, err := sc.Exec(p, nil); err != nil {
+			sc.Close()
+			return nil, err
+		}
+	}
+	return &cachingConn{SQLiteConn: sc, stmts: map[string]*cachedStmt{}}, nil
 }
 
 func (c sqliteConnector) Driver() driver.Driver { return &sqlite3.SQLiteDriver{} }

@@ -40,6 +40,8 @@ type Store struct {
 	Read    *gorm.DB
 	Dialect string
 	URL     string
+
+	checkpoints *checkpointer // SQLite only
 }
 
 // Options tune Open; zero values are sensible.
@@ -83,7 +85,8 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.New("sqlite: needs a file path, e.g. sqlite:fanhook.db")
 	}
 	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
-	w, err := gorm.Open(sqlite.New(sqlite.Config{Conn: openSQLiteDB(SQLiteDSN(path, false))}), cfg)
+	writer := openSQLiteDB(SQLiteDSN(path, false), fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerCheckpointPages))
+	w, err := gorm.Open(sqlite.New(sqlite.Config{Conn: writer}), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -103,7 +106,8 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	rdb, _ := r.DB()
 	rdb.SetMaxOpenConns(4)
 	rdb.SetMaxIdleConns(4)
-	return &Store{DB: w, Read: r, Dialect: DialectSQLite, URL: "sqlite:" + path}, nil
+	return &Store{DB: w, Read: r, Dialect: DialectSQLite, URL: "sqlite:" + path,
+		checkpoints: startCheckpointer(path)}, nil
 }
 
 func openPostgres(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
@@ -167,6 +171,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes every connection.
 func (s *Store) Close() error {
 	var errs []error
+	if s.checkpoints != nil {
+		errs = append(errs, s.checkpoints.Close())
+	}
 	for _, g := range []*gorm.DB{s.Read, s.DB} {
 		if sqlDB, err := g.DB(); err == nil {
 			errs = append(errs, sqlDB.Close())

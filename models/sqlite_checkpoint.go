@@ -1,0 +1,65 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"time"
+)
+
+// SQLite's writer checkpoints the WAL itself by default, every 1000 pages:
+// it copies them into the database file and syncs it, on the one writer
+// connection, while every webhook waits. A checkpointer on a connection of
+// its own copies committed pages every checkpointInterval instead, beside
+// the writer (a PASSIVE checkpoint takes no writer lock). The writer keeps
+// an automatic checkpoint, now every writerCheckpointPages: by then nearly
+// every page is copied already, so it costs little, and it is what lets the
+// next write start the WAL file over, which keeps it bounded.
+//
+// Measured with the load tool's 10 s burst, alternating builds: 2,200-2,340
+// webhooks/s instead of 1,790-1,930, p99 43-47 ms instead of 55 ms, the
+// -wal file 19-24 MB. Without the writer's own checkpoint the WAL never
+// started over (744 MB); every 2000 pages gained little.
+const (
+	checkpointInterval    = 50 * time.Millisecond
+	writerCheckpointPages = 4000
+)
+
+// checkpointer copies the WAL into the database file until stopped.
+type checkpointer struct {
+	db       *sql.DB
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+func startCheckpointer(path string) *checkpointer {
+	db := openSQLiteDB(SQLiteDSN(path, false))
+	db.SetMaxOpenConns(1)
+	c := &checkpointer{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	tick := time.NewTicker(checkpointInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-tick.C:
+			// A failed pass is retried on the next tick; the writer's own
+			// checkpoint bounds the WAL meanwhile.
+			_, _ = c.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
+}
+
+// Close stops the checkpointer and closes its connection.
+func (c *checkpointer) Close() error {
+	c.stopOnce.Do(func() { close(c.stop) })
+	<-c.done
+	return c.db.Close()
+}
