@@ -132,11 +132,12 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 // the batch's oldest delivery has waited, up to MaxBatchTime. A worker that
 // falls behind thus takes longer transactions, whose fixed cost (bulk
 // reads, commit) is spread over more deliveries, until it catches up. With
-// MinBatchTime alone, SQLite at 1,350 webhooks/s (half this machine's peak)
-// took transactions of ~10 deliveries and fell behind by 7.7 s (p99); with
-// this, the lag's p99 was 133 ms, and the load tool's 10 s burst left ~4,500
-// pending, normalized 2 s later, instead of ~18,500 over 7 s. The burst was
-// acknowledged at ~2,000/s instead of ~2,750/s.
+// MinBatchTime alone, SQLite took transactions of ~10 deliveries under a
+// steady 1,000 webhooks/s and fell behind by 0.4-0.8 s (p99; 7.7 s at
+// 1,350/s); with this, 55-80 ms (0.6-2.6 s at 1,350/s). The load tool's
+// 10 s burst then left ~3,000-4,500 pending, normalized within 2 s, instead
+// of ~15,000 over 6-7 s, but was acknowledged at ~1,600-2,000/s instead of
+// ~2,300-2,600/s.
 func (w *Worker) yieldAfter(oldest time.Time) time.Duration {
 	behind := w.opts.Now().Sub(oldest)
 	return min(w.opts.MaxBatchTime, max(w.opts.MinBatchTime, w.opts.MinBatchTime+behind/50))
