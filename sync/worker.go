@@ -15,7 +15,7 @@ import (
 
 // WorkerOptions tune the worker; zero values are sensible.
 type WorkerOptions struct {
-	BatchSize int // deliveries claimed per transaction (default 200)
+	BatchSize int // deliveries claimed per transaction (default 600 on PostgreSQL, 64 on SQLite)
 	// MaxBatchTime ends a transaction early (default 10ms on SQLite, where
 	// the worker shares the single writer connection with the inbox and a
 	// long transaction would stall every webhook; 200ms on PostgreSQL).
@@ -61,9 +61,14 @@ type Worker struct {
 // NewWorker returns a worker; Run it, or call Drain or Replay directly.
 func NewWorker(store *models.Store, log zerolog.Logger, opts WorkerOptions) *Worker {
 	if opts.BatchSize <= 0 {
-		// SQLite's transactions end after 10ms, about 40 deliveries: a
-		// larger claim would read bodies only to leave them.
-		opts.BatchSize = 200
+		// On PostgreSQL each batch holds the model lock through a fixed
+		// round of bulk reads and multi-row writes: 600 rather than 200
+		// drained the load tool's burst at ~2,400 instead of ~2,000/s and
+		// roughly halved the lag at a steady 1,450/s, for ~13 MB more
+		// peak RSS; 1,000 was no faster and took 80 MB. SQLite's
+		// transactions end after 10ms, about 40 deliveries: a larger
+		// claim would read bodies only to leave them.
+		opts.BatchSize = 600
 		if store.Dialect == models.DialectSQLite {
 			opts.BatchSize = 64
 		}
