@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	gosync "sync"
 	"sync/atomic"
 	"time"
 
@@ -34,19 +33,11 @@ type InboxOptions struct {
 	// 3,000/s on PostgreSQL (one fsync per commit) with it running.
 	Linger      time.Duration
 	LingerBatch int
-	// Writers is how many transactions the inbox keeps in flight (default
-	// 1 on SQLite, which has one writer; 3 on PostgreSQL, where each commit
-	// waits for its own fsync and the next batch can be written meanwhile:
-	// with normalization stopped, 2,820-3,010 -> 3,600-3,780 webhooks/s and
-	// p99 29-33 -> 21 ms). Batches insert in key order, so concurrent ones
-	// never deadlock, as between replicas.
-	Writers int
 }
 
-// Inbox commits raw deliveries with group commit: a writer goroutine takes
+// Inbox commits raw deliveries with group commit: one writer goroutine takes
 // every delivery queued while the previous transaction ran and writes them
-// all in one transaction, so concurrent requests share one fsync (one
-// writer on SQLite; several on PostgreSQL, each with its batch). Each
+// all in one transaction, so concurrent requests share one fsync. Each
 // caller is answered only once its own delivery is committed.
 type Inbox struct {
 	store *models.Store
@@ -84,12 +75,6 @@ func NewInbox(store *models.Store, log zerolog.Logger, opts InboxOptions) *Inbox
 	if opts.LingerBatch <= 0 {
 		opts.LingerBatch = 16
 	}
-	if opts.Writers <= 0 {
-		opts.Writers = 1
-		if store.Dialect == models.DialectPostgres {
-			opts.Writers = 3
-		}
-	}
 	return &Inbox{
 		store: store, log: log, opts: opts,
 		queue: make(chan *inboxItem, 4*opts.MaxBatch),
@@ -106,17 +91,8 @@ func (i *Inbox) IdleFor(d time.Duration) bool {
 	return time.Since(time.Unix(0, i.lastAccept.Load())) > d
 }
 
-// Start runs the writer goroutines.
-func (i *Inbox) Start() {
-	var wg gosync.WaitGroup
-	for range i.opts.Writers {
-		wg.Go(i.writeLoop)
-	}
-	go func() {
-		wg.Wait()
-		close(i.done)
-	}()
-}
+// Start runs the writer goroutine.
+func (i *Inbox) Start() { go i.writeLoop() }
 
 // Close stops the writer after committing what is queued.
 func (i *Inbox) Close() {
@@ -170,6 +146,7 @@ func (i *Inbox) Accept(ctx context.Context, d *models.Delivery) (int64, bool, er
 }
 
 func (i *Inbox) writeLoop() {
+	defer close(i.done)
 	for {
 		var first *inboxItem
 		select {

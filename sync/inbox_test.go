@@ -43,7 +43,7 @@ func acceptAll(inbox *Inbox, n int, tag string) error {
 func TestInboxCommitsWhatQueuedWhileConnectionBusy(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, store *models.Store) {
 		var commits atomic.Int64
-		inbox := NewInbox(store, zerolog.Nop(), InboxOptions{OnCommit: func() { commits.Add(1) }, Linger: time.Microsecond, LingerBatch: 1, Writers: 1})
+		inbox := NewInbox(store, zerolog.Nop(), InboxOptions{OnCommit: func() { commits.Add(1) }, Linger: time.Microsecond, LingerBatch: 1})
 		inbox.Start()
 		defer inbox.Close()
 
@@ -73,7 +73,7 @@ func TestInboxCommitsWhatQueuedWhileConnectionBusy(t *testing.T) {
 func TestInboxLingersForABatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, store *models.Store) {
 		var commits atomic.Int64
-		inbox := NewInbox(store, zerolog.Nop(), InboxOptions{OnCommit: func() { commits.Add(1) }, Linger: 10 * time.Second, LingerBatch: 4, Writers: 1})
+		inbox := NewInbox(store, zerolog.Nop(), InboxOptions{OnCommit: func() { commits.Add(1) }, Linger: 10 * time.Second, LingerBatch: 4})
 		inbox.Start()
 		defer inbox.Close()
 
@@ -93,51 +93,6 @@ func TestInboxLingersForABatch(t *testing.T) {
 		}
 		if stored != 4 {
 			t.Errorf("%d deliveries stored, want 4", stored)
-		}
-	})
-}
-
-// With several writers (PostgreSQL's default), a delivery sent twice at
-// once is stored once: one caller gets its id, the other the same id as a
-// duplicate, whichever writer took each.
-func TestInboxWritersAgreeOnDuplicates(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, store *models.Store) {
-		inbox := NewInbox(store, zerolog.Nop(), InboxOptions{Writers: 3, Linger: time.Microsecond, LingerBatch: 1})
-		inbox.Start()
-		defer inbox.Close()
-
-		const n = 40
-		type answer struct {
-			id  int64
-			dup bool
-			err error
-		}
-		answers := make([][2]answer, n)
-		var wg gosync.WaitGroup
-		for k := range n {
-			for copy := range 2 {
-				wg.Go(func() {
-					body := fmt.Appendf(nil, `{"event":"ticket_sold","message_id":"twice-%d","payload":{}}`, k)
-					id, dup, err := inbox.Accept(context.Background(), &models.Delivery{Provider: "fixr", Body: body, ReceivedAt: time.Now()})
-					answers[k][copy] = answer{id, dup, err}
-				})
-			}
-		}
-		wg.Wait()
-		for k, a := range answers {
-			if a[0].err != nil || a[1].err != nil {
-				t.Fatalf("delivery %d: %v / %v", k, a[0].err, a[1].err)
-			}
-			if a[0].id != a[1].id || a[0].dup == a[1].dup {
-				t.Errorf("delivery %d sent twice: answers %+v and %+v, want one id, one duplicate", k, a[0], a[1])
-			}
-		}
-		var stored int64
-		if err := store.Read.Raw("SELECT COUNT(*) FROM deliveries").Scan(&stored).Error; err != nil {
-			t.Fatal(err)
-		}
-		if stored != n {
-			t.Errorf("%d deliveries stored, want %d", stored, n)
 		}
 	})
 }
