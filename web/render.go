@@ -101,9 +101,9 @@ func formatTime(v any) string {
 	return ""
 }
 
-// formatMoney prints integer minor units in their currency's exponent.
-// formatMoney writes minor units in their currency; with no currency the
-// amount is unknown (Tikkl orders come without prices), not zero.
+// formatMoney prints integer minor units in their currency's exponent;
+// with no currency the amount is unknown (Tikkl orders come without
+// prices), not zero.
 func formatMoney(minor int64, currency string) string {
 	if currency == "" {
 		return "—"
