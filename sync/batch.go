@@ -49,7 +49,11 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 		if len(batch) == 0 {
 			return 0, 0, nil
 		}
+		w.awaitAhead()
 		parsed = w.parseBatch(batch)
+		if w.opts.ParseAhead && q == pendingQuery {
+			w.parseAhead(ctx, batch[len(batch)-1].ID)
+		}
 	}
 	tx, err := beginSQLTx(ctx, w.store)
 	if err != nil {

@@ -35,6 +35,11 @@ type WorkerOptions struct {
 	// Idle, when set, tells that no webhook arrived lately: the worker
 	// then claims eight times BatchSize, with eight times MaxBatchTime.
 	Idle func() bool
+	// ParseAhead, on SQLite with one worker loop, claims and parses the
+	// next batch on a reader while this one is applied on the writer, so
+	// a second core does the parsing (batch_ahead.go). For `fanhook
+	// import`, where nothing else wants the other core.
+	ParseAhead bool
 	// OnDone is told the outcome of every delivery applied (metrics).
 	OnDone func(provider, status string)
 	Now    func() time.Time
@@ -55,6 +60,7 @@ type Worker struct {
 
 	parsedMu gosync.Mutex
 	parsed   map[int64]parsedDelivery // claimed, parsed, not applied yet
+	ahead    chan struct{}            // closed when the parse ahead is done
 	ids      sequenceIDs
 }
 
@@ -85,6 +91,9 @@ func NewWorker(store *models.Store, log zerolog.Logger, opts WorkerOptions) *Wor
 			opts.Concurrency = 2
 		}
 	}
+	if store.Dialect != models.DialectSQLite || opts.Concurrency != 1 {
+		opts.ParseAhead = false // one applying loop owns the parse ahead
+	}
 	if opts.MinBatchTime <= 0 {
 		opts.MinBatchTime = 1 * time.Millisecond
 	}
@@ -114,6 +123,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Go(func() { w.runLoop(ctx) })
 	}
 	wg.Wait()
+	w.awaitAhead()
 	return nil
 }
 
@@ -177,11 +187,16 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 		})
 	}
 	wg.Wait()
+	w.awaitAhead()
 	if len(errs) == 0 {
 		errs = append(errs, ctx.Err())
 	}
 	return total, errors.Join(errs...)
 }
+
+// pendingQuery claims the oldest pending deliveries.
+const pendingQuery = `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries
+	WHERE status = 'pending' ORDER BY id LIMIT ?`
 
 // claimedDelivery is what the worker reads of a delivery.
 type claimedDelivery struct {
@@ -194,8 +209,7 @@ type claimedDelivery struct {
 }
 
 func (w *Worker) applyPendingBatch(ctx context.Context) (int, error) {
-	q := `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries
-		WHERE status = 'pending' ORDER BY id LIMIT ?`
+	q := pendingQuery
 	if w.store.Dialect == models.DialectPostgres {
 		q += " FOR UPDATE SKIP LOCKED"
 	}

@@ -216,6 +216,7 @@ func importWorker(store *models.Store, log zerolog.Logger, done func()) *fansync
 		// No webhook waits on this process's connection: long transactions
 		// spread each batch's fixed cost over more deliveries.
 		MaxBatchTime: 500 * time.Millisecond,
+		ParseAhead:   true,
 		OnDone:       func(string, string) { done() },
 	})
 }
