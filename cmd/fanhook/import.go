@@ -73,16 +73,14 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	defer cancel()
 
 	imp := &importer{store: c.store, stderr: stderr, tty: isTerminal(stderr)}
-	var alongside *normalizer
-	if c.store.Dialect == models.DialectPostgres {
-		// PostgreSQL stores and normalizes on separate connections, so the
-		// two run together; SQLite's one writer would only take turns.
-		alongside = startNormalizer(ctx, imp.store, c.log)
-	}
+	// The worker normalizes while the file is stored. PostgreSQL does the
+	// two on separate connections; on SQLite they take turns on the one
+	// writer, but reading lines and parsing the worker's next batch run
+	// on the other core meanwhile: 200,000 lines took 48.0 / 46.9 s
+	// instead of 51.4 / 52.4 s storing everything first.
+	alongside := startNormalizer(ctx, imp.store, c.log)
 	err := imp.read(ctx, in, size)
-	if alongside != nil {
-		imp.stats.normalized += alongside.stop()
-	}
+	imp.stats.normalized += alongside.stop()
 	if err == nil {
 		err = imp.normalize(ctx, c)
 	}
