@@ -65,3 +65,17 @@ func TestSQLiteStatementCache(t *testing.T) {
 		}
 	}
 }
+
+// The writer keeps statement journals in memory (store.go); with the
+// default they spill to a temporary file past 64 KiB, which the worker's
+// multi-row statements passed every time.
+func TestSQLiteWriterKeepsStatementJournalsInMemory(t *testing.T) {
+	store := storetest.Open(t, models.DialectSQLite)
+	var mode int
+	if err := store.SQL().QueryRow("PRAGMA temp_store").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 2 { // MEMORY
+		t.Errorf("writer's temp_store = %d, want 2 (MEMORY)", mode)
+	}
+}
