@@ -161,6 +161,9 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// claimSelect reads what claim scans; every claiming query starts with it.
+const claimSelect = `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries`
+
 func claim(ctx context.Context, db queryer, dialect, q string, args ...any) ([]claimedDelivery, error) {
 	rows, err := db.QueryContext(ctx, rebind(dialect, q), args...)
 	if err != nil {

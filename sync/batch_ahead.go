@@ -9,8 +9,7 @@ import "context"
 // (batch_parsed.go). Only the applying loop starts and awaits it.
 
 // aheadQuery claims the pending deliveries after the batch being applied.
-const aheadQuery = `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries
-	WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`
+const aheadQuery = claimSelect + ` WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`
 
 // parseAhead parses, in the background, the pending deliveries after lastID.
 func (w *Worker) parseAhead(ctx context.Context, lastID int64) {

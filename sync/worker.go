@@ -195,8 +195,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 }
 
 // pendingQuery claims the oldest pending deliveries.
-const pendingQuery = `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries
-	WHERE status = 'pending' ORDER BY id LIMIT ?`
+const pendingQuery = claimSelect + ` WHERE status = 'pending' ORDER BY id LIMIT ?`
 
 // claimedDelivery is what the worker reads of a delivery.
 type claimedDelivery struct {
@@ -292,8 +291,7 @@ func (w *Worker) Replay(ctx context.Context, f ReplayFilter) (int, error) {
 	total := 0
 	var after int64
 	for {
-		q := `SELECT id, provider, body, received_at, attempts, purged_at FROM deliveries
-			WHERE ` + where + ` AND id > ? ORDER BY id LIMIT ?`
+		q := claimSelect + ` WHERE ` + where + ` AND id > ? ORDER BY id LIMIT ?`
 		n, last, err := w.applyClaimed(ctx, w.opts.MaxBatchTime, q, append(append([]any{}, args...), after, w.opts.BatchSize)...)
 		total += n
 		if err != nil {
