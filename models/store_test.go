@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/fanhook/fanhook/models"
@@ -27,5 +28,17 @@ func TestMigrateCreatesTheReportingViews(t *testing.T) {
 func TestOpenRejectsAnUnknownURL(t *testing.T) {
 	if _, err := models.Open(context.Background(), "mysql://x", models.Options{}); err == nil {
 		t.Fatal("want an error")
+	}
+}
+
+// SQLite enforces the model's foreign keys, which PostgreSQL's migration
+// 00005 dropped for speed: the normalizer's tests, run on SQLite, still fail
+// on a dangling id.
+func TestSQLiteEnforcesModelForeignKeys(t *testing.T) {
+	store := storetest.Open(t, models.DialectSQLite)
+	err := store.DB.Exec(`INSERT INTO consent_changes (fan_id, topic, status, provider, source, changed_at)
+		VALUES (999, 'marketing', 'opt_in', 'fixr', 'test', CURRENT_TIMESTAMP)`).Error
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Fatalf("a consent change for a fan that does not exist: err = %v, want a foreign key failure", err)
 	}
 }
