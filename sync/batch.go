@@ -20,7 +20,7 @@ var errRetryCarefully = errors.New("a delivery failed: batch retried with savepo
 // and the batch is applied again, each delivery under its own savepoint,
 // so that one bad delivery fails alone.
 func (w *Worker) applyClaimed(ctx context.Context, maxTime time.Duration, q string, args ...any) (n int, lastID int64, err error) {
-	n, lastID, err = w.applyBatch(ctx, false, maxTime, q, args...)
+	n, lastID, err = w.applyBatch(ctx, w.alwaysCareful, maxTime, q, args...)
 	if errors.Is(err, errRetryCarefully) {
 		return w.applyBatch(ctx, true, maxTime, q, args...)
 	}

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +56,9 @@ type batchCache struct {
 	consents      []consentRow
 	forms         map[string]formRow
 	formOrder     []string
+
+	merges     []fanMerge      // done in the cache, written by flushMerges
+	mergedInto map[int64]int64 // from -> into, for rows read after a merge
 }
 
 type identityRow struct {
@@ -90,42 +92,7 @@ func newBatchCache(now time.Time, ids *sequenceIDs) *batchCache {
 	return &batchCache{
 		rows: map[string]*cachedRow{}, absent: map[string]bool{}, holders: map[Identity][]int64{},
 		nextID: map[string]int64{}, ids: ids, now: now,
-		fanDeliveries: map[[2]int64]bool{}, forms: map[string]formRow{},
-	}
-}
-
-// afterMerge mirrors in the cache what mergeFans did in SQL to the rows it
-// holds (flushed first, so the rest is as in the database): fan ids move
-// from from to into, and from, with the fans merged into it, now points at
-// into.
-func (c *batchCache) afterMerge(from, into int64) {
-	for _, cr := range c.rows {
-		switch cr.r.table {
-		case "fans":
-			if cr.id == from || cr.values["merged_into"] == any(from) {
-				cr.values["merged_into"] = into
-			}
-		case "orders", "tickets":
-			if cr.values["fan_id"] == any(from) {
-				cr.values["fan_id"] = into
-			}
-		}
-	}
-	for id, holders := range c.holders {
-		if !slices.Contains(holders, from) {
-			continue
-		}
-		var moved []int64
-		for _, h := range holders {
-			if h == from {
-				h = into
-			}
-			if !slices.Contains(moved, h) {
-				moved = append(moved, h)
-			}
-		}
-		slices.Sort(moved) // as read: ORDER BY fan_id
-		c.holders[id] = moved
+		fanDeliveries: map[[2]int64]bool{}, forms: map[string]formRow{}, mergedInto: map[int64]int64{},
 	}
 }
 
@@ -206,6 +173,7 @@ func (c *batchCache) load(tx *sqlTx, table string, keyCols []string, keys [][]an
 			for i, col := range cols {
 				cr.values[col] = normalizeValue(vals[2+len(keyCols)+i])
 			}
+			c.moveLoaded(cr)
 			c.rows[rowKey(cr.r)] = cr
 		}
 		rows.Close()

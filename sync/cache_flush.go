@@ -26,6 +26,9 @@ func (c *batchCache) flush(tx *sqlTx) error {
 			return err
 		}
 	}
+	if err := c.flushMerges(tx); err != nil {
+		return err
+	}
 	c.newIdentities, c.scans, c.consents, c.formOrder = nil, nil, nil, nil
 	c.fanDeliveries = map[[2]int64]bool{}
 	c.forms = map[string]formRow{}

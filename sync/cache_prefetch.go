@@ -115,7 +115,11 @@ func (c *batchCache) lookupIdentities(tx *sqlTx, ids []Identity) error {
 				rows.Close()
 				return fmt.Errorf("find fans: %w", err)
 			}
-			c.holders[id] = append(c.holders[id], fanID)
+			fanID = c.liveFan(fanID) // the database is as before the batch's merges
+			if !slices.Contains(c.holders[id], fanID) {
+				c.holders[id] = append(c.holders[id], fanID)
+				slices.Sort(c.holders[id]) // as read: ORDER BY fan_id
+			}
 			fanKeys = append(fanKeys, []any{fanID})
 		}
 		rows.Close()

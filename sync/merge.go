@@ -16,17 +16,31 @@ func (a *applier) mergeFans(from, into int64) error {
 	if from == into {
 		return nil
 	}
-	// The merge rewrites rows across tables in SQL: a batch's cached rows
-	// are written first, and what the SQL changed in them is mirrored
-	// after (reading them all again cost a batch of 800 ~30 ms a merge).
-	if c := a.tx.cache; c != nil {
-		if err := c.flush(a.tx); err != nil {
-			return err
-		}
+	if a.tx.cache != nil {
+		return a.cachedMergeFans(from, into) // cache_merge.go
 	}
 	if err := a.mergeProfiles(from, into); err != nil {
 		return err
 	}
+	return moveFanRows(a.tx, fanMerge{from: from, into: into, reason: a.mergeReason(), deliveryID: a.deliveryID, at: a.now})
+}
+
+// fanMerge is one merge, as fan_merges records it.
+type fanMerge struct {
+	from, into int64
+	reason     string
+	deliveryID int64
+	at         time.Time
+}
+
+func (a *applier) mergeReason() string {
+	return "shared identifier in " + a.facts.Provider + " " + a.facts.EventType
+}
+
+// moveFanRows does a merge's writes in SQL: every row that pointed at from
+// points at into, from becomes a tombstone, and the merge is recorded.
+func moveFanRows(tx *sqlTx, m fanMerge) error {
+	from, into := m.from, m.into
 	// Rows with a uniqueness that includes the fan: drop from's copies that
 	// into already has, then move the rest.
 	steps := []struct{ what, sql string }{
@@ -47,36 +61,35 @@ func (a *applier) mergeFans(from, into int64) error {
 		if s.sql[:6] == "DELETE" {
 			args = []any{from, into}
 		}
-		if _, err := a.tx.exec(s.sql, args...); err != nil {
+		if _, err := tx.exec(s.sql, args...); err != nil {
 			return fmt.Errorf("merge fan %d into %d: %s: %w", from, into, s.what, err)
 		}
 	}
-	if c := a.tx.cache; c != nil {
-		if err := c.flush(a.tx); err != nil { // the merged profile
-			return err
-		}
-	}
-	if _, err := a.tx.exec(`UPDATE fans SET merged_into = ?, updated_at = ? WHERE id = ?`, into, a.now, from); err != nil {
+	if _, err := tx.exec(`UPDATE fans SET merged_into = ?, updated_at = ? WHERE id = ?`, into, m.at, from); err != nil {
 		return fmt.Errorf("merge fan %d into %d: %w", from, into, err)
 	}
-	_, err := a.tx.exec(`INSERT INTO fan_merges (from_fan_id, into_fan_id, reason, delivery_id, merged_at)
-		VALUES (?, ?, ?, ?, ?)`, from, into, "shared identifier in "+a.facts.Provider+" "+a.facts.EventType,
-		a.deliveryID, a.now)
-	if c := a.tx.cache; c != nil && err == nil {
-		c.afterMerge(from, into)
-	}
+	_, err := tx.exec(`INSERT INTO fan_merges (from_fan_id, into_fan_id, reason, delivery_id, merged_at)
+		VALUES (?, ?, ?, ?, ?)`, from, into, m.reason, m.deliveryID, m.at)
 	return err
 }
 
 // mergeProfiles replays from's fields, with their own stamps, onto into.
 func (a *applier) mergeProfiles(from, into int64) error {
-	cols := append([]string{}, profileCols...)
-	id, values, times, err := loadStamped(a.tx, row{table: "fans", keyCols: []string{"id"}, keyVals: []any{from}}, cols)
+	id, values, times, err := loadStamped(a.tx, row{table: "fans", keyCols: []string{"id"}, keyVals: []any{from}}, profileCols)
 	if err != nil || id == 0 {
 		return err
 	}
+	var first, last time.Time
+	if err := a.tx.scanRow("SELECT first_seen_at, last_seen_at FROM fans WHERE id = ?", []any{from}, &first, &last); err != nil {
+		return fmt.Errorf("load fan seen times: %w", err)
+	}
+	return a.saveFanProfile(into, stampedProfile(values, times), first, last)
+}
+
+// stampedProfile is a fan's profile as proposals, each with its own stamp.
+func stampedProfile(values map[string]any, times fieldTimes) []fieldValue {
 	var props []fieldValue
-	for _, col := range cols {
+	for _, col := range profileCols {
 		v := values[col]
 		if b, ok := v.([]byte); ok {
 			v = string(b)
@@ -90,9 +103,5 @@ func (a *applier) mergeProfiles(from, into int64) error {
 		}
 		props = append(props, fieldValue{col, v, at})
 	}
-	var first, last time.Time
-	if err := a.tx.scanRow("SELECT first_seen_at, last_seen_at FROM fans WHERE id = ?", []any{from}, &first, &last); err != nil {
-		return fmt.Errorf("load fan seen times: %w", err)
-	}
-	return a.saveFanProfile(into, props, first, last)
+	return props
 }

@@ -62,6 +62,9 @@ type Worker struct {
 	parsed   map[int64]parsedDelivery // claimed, parsed, not applied yet
 	ahead    chan struct{}            // closed when the parse ahead is done
 	ids      sequenceIDs
+	// alwaysCareful applies row by row in SQL, without the batch's cache:
+	// the reference the tests hold the cache to (export_test.go).
+	alwaysCareful bool
 }
 
 // NewWorker returns a worker; Run it, or call Drain or Replay directly.

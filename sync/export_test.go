@@ -1,0 +1,5 @@
+package sync
+
+// AlwaysCareful makes w apply every delivery row by row in SQL, under its
+// own savepoint and without the batch's cache: the reference result.
+func AlwaysCareful(w *Worker) { w.alwaysCareful = true }
