@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -72,6 +74,26 @@ func FuzzDeliveryKey(f *testing.F) {
 		for _, p := range providers {
 			if _, key := DeliveryKey(p, body); key == "" {
 				t.Fatalf("%s: empty dedup key", p)
+			}
+		}
+	})
+}
+
+// FuzzPlainScalar holds rawScalar's shortcut to the decoder: for any valid
+// JSON value, when plainScalar answers, it answers as decoding does.
+func FuzzPlainScalar(f *testing.F) {
+	for _, seed := range []string{`"ticket_sold"`, `"8552135679096150"`, ` "x" `, `" padded "`, `1234`, `-1.5e3`,
+		`"caf\u00e9"`, "\"caf\xc3\xa9\"", "\"\xff\"", `null`, `true`, `{"a":1}`, `[1]`, `""`, `"a\"b"`, `0.10`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return // rawScalar only sees values a decoder has already accepted
+		}
+		raw = bytes.TrimSpace(raw) // as json.RawMessage holds them
+		if got, ok := plainScalar(raw); ok {
+			if want := decodedScalar(raw); got != want {
+				t.Fatalf("plainScalar(%q) = %q, decoding gives %q", raw, got, want)
 			}
 		}
 	})
