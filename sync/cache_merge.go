@@ -103,8 +103,10 @@ func (c *batchCache) moveLoaded(cr *cachedRow) {
 	}
 }
 
-// flushMerges moves, merge by merge, the rows the database had before the
-// batch; the batch's own rows are written already, moved.
+// flushMerges runs, merge by merge, the SQL that moves what the database
+// still has at each merged fan: rows from before the batch, and rows the
+// batch queued for that fan before its merge. It runs after the batch's
+// rows are written.
 func (c *batchCache) flushMerges(tx *sqlTx) error {
 	for _, m := range c.merges {
 		if err := moveFanRows(tx, m); err != nil {
