@@ -91,14 +91,7 @@ func TestBatchedMergesLeaveTheSameModelAsOneByOne(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			run := func(opts sync.WorkerOptions, careful bool) string {
 				store := storetest.Open(t, dialect)
-				inbox := sync.NewInbox(store, zerolog.Nop(), sync.InboxOptions{})
-				inbox.Start()
-				for _, d := range mergingWorkload() {
-					if _, _, err := inbox.Accept(context.Background(), &models.Delivery{Provider: d.provider, Body: d.body, ReceivedAt: receivedAt}); err != nil {
-						t.Fatalf("accept: %v", err)
-					}
-				}
-				inbox.Close()
+				accept(t, store, mergingWorkload()...)
 				opts.Now = func() time.Time { return receivedAt }
 				opts.Concurrency = 1
 				w := sync.NewWorker(store, zerolog.Nop(), opts)
