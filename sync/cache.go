@@ -98,6 +98,16 @@ func newBatchCache(now time.Time, ids *sequenceIDs) *batchCache {
 
 func rowKey(r row) string {
 	var b strings.Builder
+	size := len(r.table)
+	for _, v := range r.keyVals {
+		size++
+		if x, ok := v.(string); ok {
+			size += len(x)
+		} else {
+			size += 20 // an int64's digits
+		}
+	}
+	b.Grow(size) // one allocation: a key is built for every row a batch touches
 	b.WriteString(r.table)
 	for _, v := range r.keyVals {
 		b.WriteByte(0)
@@ -105,7 +115,8 @@ func rowKey(r row) string {
 		case string:
 			b.WriteString(x)
 		case int64:
-			b.WriteString(strconv.FormatInt(x, 10))
+			var digits [20]byte
+			b.Write(strconv.AppendInt(digits[:0], x, 10))
 		default:
 			fmt.Fprint(&b, v)
 		}
@@ -113,8 +124,11 @@ func rowKey(r row) string {
 	return b.String()
 }
 
+// idKey is the key columns of a row found by id; shared, never changed.
+var idKey = []string{"id"}
+
 func fanRow(id int64) row {
-	return row{table: "fans", keyCols: []string{"id"}, keyVals: []any{id}}
+	return row{table: "fans", keyCols: idKey, keyVals: []any{id}}
 }
 
 // get returns the cached row, reading it on a miss; nil when it does not

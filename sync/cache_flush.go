@@ -111,6 +111,7 @@ func (c *batchCache) writeRows(tx *sqlTx, table string, rows []*cachedRow, cols 
 	if table != "vibes_lists" {
 		all = append(all, "created_at", "updated_at")
 	}
+	now := any(c.now) // boxed once, not twice a row
 	values := make([][]any, len(rows))
 	for i, cr := range rows {
 		v := make([]any, 0, len(all))
@@ -123,10 +124,10 @@ func (c *batchCache) writeRows(tx *sqlTx, table string, rows []*cachedRow, cols 
 		}
 		v = append(v, cr.times.String())
 		if table != "vibes_lists" {
-			v = append(v, c.now, c.now)
+			v = append(v, now, now)
 		}
 		values[i] = v
-		cr.dirty = map[string]bool{}
+		clear(cr.dirty)
 	}
 	return insertMany(tx, "INSERT INTO "+table+" ("+strings.Join(all, ", ")+")", tail, len(all), values)
 }
@@ -155,15 +156,26 @@ func (c *batchCache) updateRow(tx *sqlTx, cr *cachedRow) error {
 
 // insertMany writes rows of one shape in chunks, with an ON CONFLICT tail.
 func insertMany(tx *sqlTx, head, tail string, width int, rows [][]any) error {
+	tuple := "(" + placeholders(width) + ")"
 	for start := 0; start < len(rows); start += 100 {
 		chunk := rows[start:min(start+100, len(rows))]
-		tuples := make([]string, len(chunk))
-		var args []any
-		for i, r := range chunk {
-			tuples[i] = "(" + placeholders(width) + ")"
+		args := make([]any, 0, width*len(chunk))
+		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		if _, err := tx.exec(head+" VALUES "+strings.Join(tuples, ", ")+" "+tail, args...); err != nil {
+		var q strings.Builder
+		q.Grow(len(head) + len(" VALUES ") + len(chunk)*(len(tuple)+2) + 1 + len(tail))
+		q.WriteString(head)
+		q.WriteString(" VALUES ")
+		for i := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(tuple)
+		}
+		q.WriteByte(' ')
+		q.WriteString(tail)
+		if _, err := tx.exec(q.String(), args...); err != nil {
 			return err
 		}
 	}

@@ -21,11 +21,13 @@ const fieldTimesLayout = "2006-01-02T15:04:05.000000000Z"
 // ticket): any real fact about the row beats them.
 var stubTime = time.Time{}
 
-// fieldValue is one column's proposed value with the time of its fact.
+var stubStamp = stamp(stubTime)
+
+// fieldValue is one column's proposed value with the stamp of its fact.
 type fieldValue struct {
-	col string
-	val any // string, int64 or time.Time; never nil
-	at  time.Time
+	col   string
+	val   any    // string, int64 or time.Time; never nil
+	stamp string // stamp(the fact's time), formatted once per fact
 }
 
 // fieldTimes maps a column to the stamp of the fact that set it.
@@ -220,13 +222,13 @@ func mergeFields(current map[string]any, times fieldTimes, proposed []fieldValue
 			}
 		}
 		won[p.col] = p.val
-		if s := stamp(p.at); times[p.col] != s {
-			times[p.col] = s
+		if times[p.col] != p.stamp {
+			times[p.col] = p.stamp
 			stamped = true
 		}
 	}
 	for col, v := range won {
-		if cur, has := current[col]; has && canonical(col, cur) == canonical(col, v) {
+		if cur, has := current[col]; has && sameValue(col, cur, v) {
 			delete(won, col)
 		}
 	}
@@ -234,43 +236,67 @@ func mergeFields(current map[string]any, times fieldTimes, proposed []fieldValue
 }
 
 func beats(p fieldValue, curStamp string, cur any) bool {
-	s := stamp(p.at)
 	if curStamp == "" {
-		curStamp = stamp(stubTime)
+		curStamp = stubStamp
 	}
-	if s != curStamp {
-		return s > curStamp
+	if p.stamp != curStamp {
+		return p.stamp > curStamp
 	}
 	return canonical(p.col, p.val) > canonical(p.col, cur)
+}
+
+// sameValue is canonical(col, a) == canonical(col, b), without rendering
+// the usual strings and integers (a tenth of a batch's allocations).
+func sameValue(col string, a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		if y, ok := b.(string); ok {
+			return x == y
+		}
+	case int64:
+		if y, ok := b.(int64); ok {
+			return x == y
+		}
+	}
+	return canonical(col, a) == canonical(col, b)
 }
 
 // proposals builds fieldValues, skipping empty strings and nil pointers so
 // that "not given" never erases what is known.
 type proposals struct {
-	at   time.Time
-	list []fieldValue
+	at    time.Time
+	stamp string // of at, once it is needed
+	list  []fieldValue
+}
+
+func (p *proposals) add(col string, v any) {
+	if p.stamp == "" {
+		p.stamp = stamp(p.at)
+		p.list = make([]fieldValue, 0, 8) // a fact proposes a handful of columns
+	}
+	p.list = append(p.list, fieldValue{col, v, p.stamp})
 }
 
 func (p *proposals) str(col, v string) {
 	if v = strings.TrimSpace(v); v != "" {
-		p.list = append(p.list, fieldValue{col, v, p.at})
+		p.add(col, v)
 	}
 }
 
 func (p *proposals) int(col string, v *int64) {
 	if v != nil {
-		p.list = append(p.list, fieldValue{col, *v, p.at})
+		p.add(col, *v)
 	}
 }
 
 func (p *proposals) id(col string, v int64) {
 	if v != 0 {
-		p.list = append(p.list, fieldValue{col, v, p.at})
+		p.add(col, v)
 	}
 }
 
 func (p *proposals) time(col string, v *time.Time) {
 	if v != nil && !v.IsZero() {
-		p.list = append(p.list, fieldValue{col, v.UTC(), p.at})
+		p.add(col, v.UTC())
 	}
 }

@@ -101,7 +101,7 @@ func stampedProfile(values map[string]any, times fieldTimes) []fieldValue {
 		if err != nil {
 			at = stubTime
 		}
-		props = append(props, fieldValue{col, v, at})
+		props = append(props, fieldValue{col, v, stamp(at)})
 	}
 	return props
 }
