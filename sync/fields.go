@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -106,8 +107,58 @@ func scanQuoted(s string) (string, string, bool) {
 }
 
 // String renders the grouped form, stamps in order and columns sorted in
-// each, so equal maps give equal text.
+// each, so equal maps give equal text. Every row a batch writes renders
+// one, so the usual map (plain column names and stamps) is written without
+// a map of groups or quoting; anything else takes groupedString.
 func (ft fieldTimes) String() string {
+	type colAt struct{ at, col string }
+	pairs := make([]colAt, 0, len(ft))
+	size := 2
+	for col, at := range ft {
+		if !plainText(col) || !plainText(at) {
+			return ft.groupedString()
+		}
+		pairs = append(pairs, colAt{at, col})
+		size += len(at) + len(col) + 6
+	}
+	slices.SortFunc(pairs, func(a, b colAt) int {
+		return cmp.Or(strings.Compare(a.at, b.at), strings.Compare(a.col, b.col))
+	})
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, p := range pairs {
+		if i > 0 && p.at == pairs[i-1].at {
+			b = append(b, ' ')
+			b = append(b, p.col...)
+			continue
+		}
+		if i > 0 {
+			b = append(b, '"', ',')
+		}
+		b = append(b, '"')
+		b = appendCompactStamp(b, p.at)
+		b = append(b, '"', ':', '"')
+		b = append(b, p.col...)
+	}
+	if len(pairs) > 0 {
+		b = append(b, '"')
+	}
+	b = append(b, '}')
+	return string(b)
+}
+
+// plainText tells whether strconv.Quote would only add the quotes.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// groupedString is String for any map.
+func (ft fieldTimes) groupedString() string {
 	groups := map[string][]string{}
 	for col, at := range ft {
 		groups[at] = append(groups[at], col)
@@ -136,15 +187,19 @@ func (ft fieldTimes) String() string {
 // compactStamp drops a stamp's trailing zero fraction digits (RFC 3339 as
 // time.RFC3339Nano writes it); expandStamp pads them back to the fixed
 // width stamps compare in. Anything else passes through unchanged.
-func compactStamp(at string) string {
+func compactStamp(at string) string { return string(appendCompactStamp(nil, at)) }
+
+func appendCompactStamp(b []byte, at string) []byte {
 	if len(at) != len(fieldTimesLayout) || at[19] != '.' || at[len(at)-1] != 'Z' {
-		return at
+		return append(b, at...)
 	}
-	frac := strings.TrimRight(at[20:29], "0")
-	if frac == "" {
-		return at[:19] + "Z"
+	if frac := strings.TrimRight(at[20:29], "0"); frac != "" {
+		b = append(b, at[:20]...)
+		b = append(b, frac...)
+	} else {
+		b = append(b, at[:19]...)
 	}
-	return at[:20] + frac + "Z"
+	return append(b, 'Z')
 }
 
 func expandStamp(at string) string {

@@ -2,9 +2,32 @@ package sync
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
+
+// String's fast path for plain names and stamps writes what the general
+// grouping does, byte for byte.
+func TestFieldTimesStringMatchesGrouping(t *testing.T) {
+	stamps := []string{"2023-09-20T11:11:17.000000000Z", "2023-09-20T11:11:17.250000000Z",
+		"0001-01-01T00:00:00.000000000Z", "2024-01-02T03:04:05.123456789Z", "not a stamp", ""}
+	cols := []string{"email", "phone", "a", "status", "sold_at", "x y", ""}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		ft := fieldTimes{}
+		for range rng.IntN(6) {
+			ft[cols[rng.IntN(len(cols))]] = stamps[rng.IntN(len(stamps))]
+		}
+		if got, want := ft.String(), ft.groupedString(); got != want {
+			t.Fatalf("String() = %s, grouping gives %s", got, want)
+		}
+	}
+	odd := fieldTimes{"a\"b": "2023-09-20T11:11:17.000000000Z", "é": "2023-09-20T11:11:17.000000000Z"}
+	if got, want := odd.String(), `{"2023-09-20T11:11:17Z":"a\"b é"}`; got != want {
+		t.Errorf("String() = %s, want %s", got, want)
+	}
+}
 
 // Field times are stored grouped by stamp, in time order, and every form stored before
 // (the flat map encoding/json wrote) still reads back the same.
