@@ -14,32 +14,39 @@ import (
 func (c *batchCache) prefetch(tx *sqlTx, batch []Facts) error {
 	var ids []Identity
 	keys := map[string]map[string][][]any{} // table -> provider -> keys
-	add := func(table, provider string, key ...any) {
-		if keys[table] == nil {
-			keys[table] = map[string][][]any{}
+	// Deliveries of one on-sale name the same event three times each:
+	// each key is listed once.
+	type externalKey struct{ table, provider, id string }
+	listed := map[externalKey]bool{}
+	add := func(table, provider, id string) {
+		if k := (externalKey{table, provider, id}); !listed[k] {
+			listed[k] = true
+			if keys[table] == nil {
+				keys[table] = map[string][][]any{}
+			}
+			keys[table][provider] = append(keys[table][provider], []any{provider, id})
 		}
-		keys[table][provider] = append(keys[table][provider], key)
 	}
 	for _, f := range batch {
 		for _, p := range f.People {
 			ids = append(ids, personIdentities(p)...)
 		}
 		if f.Event != nil && f.Event.ExternalID != "" {
-			add("events", f.Provider, f.Provider, f.Event.ExternalID)
+			add("events", f.Provider, f.Event.ExternalID)
 		}
 		if f.Order != nil && f.Order.ExternalID != "" {
-			add("orders", f.Provider, f.Provider, f.Order.ExternalID)
-			add("events", f.Provider, f.Provider, f.Order.EventExternalID)
+			add("orders", f.Provider, f.Order.ExternalID)
+			add("events", f.Provider, f.Order.EventExternalID)
 		}
 		for _, t := range f.Tickets {
-			add("tickets", f.Provider, f.Provider, t.ExternalID)
-			add("events", f.Provider, f.Provider, t.EventExternalID)
+			add("tickets", f.Provider, t.ExternalID)
+			add("events", f.Provider, t.EventExternalID)
 			if t.OrderExternalID != "" {
-				add("orders", f.Provider, f.Provider, t.OrderExternalID)
+				add("orders", f.Provider, t.OrderExternalID)
 			}
 		}
 		for _, s := range f.Scans {
-			add("tickets", f.Provider, f.Provider, s.TicketExternalID)
+			add("tickets", f.Provider, s.TicketExternalID)
 		}
 	}
 	if err := c.lookupIdentities(tx, ids); err != nil {
