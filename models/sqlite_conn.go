@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"sync"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -182,3 +183,8 @@ func (c *cachingConn) Close() error {
 	c.mu.Unlock()
 	return c.SQLiteConn.Close()
 }
+
+// SQLiteTimeText is the text the SQLite driver stores for t. A value bound
+// to many rows of a batch (its time) is formatted once with it, instead of
+// once a row by the driver.
+func SQLiteTimeText(t time.Time) string { return t.Format(sqlite3.SQLiteTimestampFormats[0]) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/fanhook/fanhook/models"
 	"github.com/fanhook/fanhook/models/storetest"
@@ -77,5 +78,45 @@ func TestSQLiteWriterKeepsStatementJournalsInMemory(t *testing.T) {
 	}
 	if mode != 2 { // MEMORY
 		t.Errorf("writer's temp_store = %d, want 2 (MEMORY)", mode)
+	}
+}
+
+// A time bound as SQLiteTimeText is stored as the same text, of the same
+// type, as the driver stores the time itself, and reads back the same.
+func TestSQLiteTimeTextIsWhatTheDriverStores(t *testing.T) {
+	store := storetest.Open(t, models.DialectSQLite)
+	db := store.SQL()
+	if _, err := db.Exec("CREATE TEMP TABLE times (at DATETIME)"); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{
+		time.Date(2026, 11, 24, 10, 55, 0, 123456789, time.UTC),
+		time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		time.Date(2026, 1, 2, 3, 4, 5, 500000000, time.FixedZone("", 3600)),
+	} {
+		if _, err := db.Exec("DELETE FROM times"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec("INSERT INTO times (at) VALUES (?), (?)", at, models.SQLiteTimeText(at)); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Query("SELECT at, typeof(at), CAST(at AS TEXT) FROM times")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var read []time.Time
+		var texts []string
+		for rows.Next() {
+			var back time.Time
+			var typ, text string
+			if err := rows.Scan(&back, &typ, &text); err != nil {
+				t.Fatal(err)
+			}
+			read, texts = append(read, back), append(texts, typ+" "+text)
+		}
+		rows.Close()
+		if len(texts) != 2 || texts[0] != texts[1] || !read[0].Equal(read[1]) || !read[1].Equal(at) {
+			t.Errorf("%v: stored %q, read %v", at, texts, read)
+		}
 	}
 }

@@ -320,7 +320,7 @@ func (cr *cachedRow) set(col string, v any) {
 // sortedCols lists a row's columns to write, in a stable order so that rows
 // of one shape share one statement.
 func (cr *cachedRow) sortedCols() []string {
-	var cols []string
+	cols := make([]string, 0, len(cr.values))
 	for col := range cr.dirty {
 		if col != "field_times" {
 			cols = append(cols, col)

@@ -112,6 +112,9 @@ func (c *batchCache) writeRows(tx *sqlTx, table string, rows []*cachedRow, cols 
 		all = append(all, "created_at", "updated_at")
 	}
 	now := any(c.now) // boxed once, not twice a row
+	if tx.dialect == models.DialectSQLite {
+		now = models.SQLiteTimeText(c.now)
+	}
 	values := make([][]any, len(rows))
 	for i, cr := range rows {
 		v := make([]any, 0, len(all))

@@ -263,7 +263,7 @@ func statusRank(status string) int {
 // equal value from a newer fact must still record the newer time, or an
 // older fact arriving later would win the tie-break).
 func mergeFields(current map[string]any, times fieldTimes, proposed []fieldValue) (map[string]any, bool) {
-	won := map[string]any{}
+	var won map[string]any // made on the first win: most facts repeat what is known
 	stamped := false
 	for _, p := range proposed {
 		if won[p.col] != nil {
@@ -275,6 +275,9 @@ func mergeFields(current map[string]any, times fieldTimes, proposed []fieldValue
 			if !beats(p, times[p.col], cur) {
 				continue
 			}
+		}
+		if won == nil {
+			won = make(map[string]any, len(proposed))
 		}
 		won[p.col] = p.val
 		if times[p.col] != p.stamp {
