@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,6 +76,33 @@ func FuzzDeliveryKey(f *testing.F) {
 			if _, key := DeliveryKey(p, body); key == "" {
 				t.Fatalf("%s: empty dedup key", p)
 			}
+		}
+	})
+}
+
+// FuzzTopLevelFields holds the webhook key's shortcut to the decoder: on
+// any input, when topLevelFields answers, it answers as decoding does. The
+// seeds include every case it must decline; dropping a check fails one.
+func FuzzTopLevelFields(f *testing.F) {
+	for _, p := range []string{ProviderFIXR, ProviderTikkl, ProviderTradableBits, ProviderVibes} {
+		seedFiles(f, p)
+	}
+	for _, seed := range []string{`{}`, ` { } `, `{"event":"a"}`, `{"event":"a","event":"b"}`,
+		`{"EVENT":"a"}`, `{"Event":"a","event":"b"}`, `{"ev\u0065nt":"a"}`, `{"callbac\u212a_type":"a"}`,
+		"{\"callbac\u212a_type\":\"a\"}", "{\"me\u017fsage_id\":\"a\"}", `{"a":{"event":"x"},"event":"y"}`,
+		`{"a":["}",{"b":"]"}],"event":1}`, `{"a":"\"event\":","message_id":-1.5e3}`, `{"event":null}`,
+		`{"event":{"x":1}}`, `{"event":"a" ,"message_id" : 2}`, `[1]`, `"event"`, `{"event":"a"`, `{"event":"a"}x`,
+		`{"event":"a\u0000"}`, "{\"event\":\"\xff\"}", `{"a":true,"b":false,"c":null,"event":"z"}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var got [len(keyFields)]json.RawMessage
+		if !topLevelFields(body, keyFields[:], got[:]) {
+			return
+		}
+		sameRaw := func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }
+		if want := decodeKeyFields(body); !slices.EqualFunc(got[:], want[:], sameRaw) {
+			t.Fatalf("topLevelFields(%q) = %q, decoding gives %q", body, got, want)
 		}
 	})
 }
