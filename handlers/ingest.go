@@ -67,6 +67,7 @@ func (h *webhooks) ingestDelivery(c echo.Context) error {
 		Headers:    storedHeaders(c.Request().Header),
 		ReceivedAt: time.Now().UTC(),
 	}
+	fansync.PrepareValidDelivery(d) // validateJSONObject has checked the body
 	ctx, cancel := context.WithTimeout(c.Request().Context(), acceptTimeout)
 	defer cancel()
 	id, duplicate, err := h.inbox.Accept(ctx, d)

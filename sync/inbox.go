@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -106,10 +107,18 @@ func (i *Inbox) Close() {
 
 // PrepareDelivery fills what the inbox derives from the raw body: event
 // type, deduplication key, checksum and the initial status.
-func PrepareDelivery(d *models.Delivery) {
+func PrepareDelivery(d *models.Delivery) { prepareDelivery(d, json.Valid(d.Body)) }
+
+// PrepareValidDelivery is PrepareDelivery for a body the caller has
+// checked is one valid JSON object, as the webhook handler does before it
+// accepts: the key is then read without validating the body again (a
+// third of the handler's CPU went to the two validations).
+func PrepareValidDelivery(d *models.Delivery) { prepareDelivery(d, true) }
+
+func prepareDelivery(d *models.Delivery, validObject bool) {
 	// DeliveryKey's fallback, with the checksum computed once.
 	d.BodySHA256 = bodyChecksum(d.Body)
-	d.EventType, d.DedupKey = providerKey(d.Provider, d.Body)
+	d.EventType, d.DedupKey = providerKey(d.Provider, d.Body, validObject)
 	if d.DedupKey == "" {
 		d.DedupKey = d.BodySHA256
 	}
@@ -123,9 +132,12 @@ func PrepareDelivery(d *models.Delivery) {
 }
 
 // Accept commits d and returns its id, or the id of the same delivery stored
-// before (duplicate). It returns only after the commit.
+// before (duplicate). It returns only after the commit. It prepares d
+// (PrepareDelivery) unless the caller has (its dedup key is set).
 func (i *Inbox) Accept(ctx context.Context, d *models.Delivery) (int64, bool, error) {
-	PrepareDelivery(d)
+	if d.DedupKey == "" {
+		PrepareDelivery(d)
+	}
 	i.waiting.Add(1)
 	defer i.waiting.Add(-1)
 	i.lastAccept.Store(time.Now().UnixNano())

@@ -42,7 +42,7 @@ func ParseDelivery(provider string, body []byte, receivedAt time.Time) (Facts, e
 // fallback key is the hex SHA-256 of the raw bytes, so nothing authenticated
 // is dropped for lack of an id.
 func DeliveryKey(provider string, body []byte) (eventType, dedupKey string) {
-	eventType, dedupKey = providerKey(provider, body)
+	eventType, dedupKey = providerKey(provider, body, json.Valid(body))
 	if dedupKey == "" {
 		dedupKey = bodyChecksum(body)
 	}
@@ -57,10 +57,10 @@ func bodyChecksum(body []byte) string {
 }
 
 // providerKey is DeliveryKey without the fallback: the dedup key is "" when
-// the body names no id.
-func providerKey(provider string, body []byte) (eventType, dedupKey string) {
+// the body names no id. validObject says body is one valid JSON object.
+func providerKey(provider string, body []byte, validObject bool) (eventType, dedupKey string) {
 	var raw [len(keyFields)]json.RawMessage
-	if !topLevelFields(body, keyFields[:], raw[:]) {
+	if !validObject || !walkTopLevel(body, keyFields[:], raw[:]) {
 		raw = decodeKeyFields(body)
 	}
 	switch provider {
