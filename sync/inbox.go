@@ -115,10 +115,10 @@ func PrepareDelivery(d *models.Delivery) { prepareDelivery(d, json.Valid(d.Body)
 // third of the handler's CPU went to the two validations).
 func PrepareValidDelivery(d *models.Delivery) { prepareDelivery(d, true) }
 
-func prepareDelivery(d *models.Delivery, validObject bool) {
+func prepareDelivery(d *models.Delivery, validJSON bool) {
 	// DeliveryKey's fallback, with the checksum computed once.
 	d.BodySHA256 = bodyChecksum(d.Body)
-	d.EventType, d.DedupKey = providerKey(d.Provider, d.Body, validObject)
+	d.EventType, d.DedupKey = providerKey(d.Provider, d.Body, validJSON)
 	if d.DedupKey == "" {
 		d.DedupKey = d.BodySHA256
 	}

@@ -57,10 +57,10 @@ func bodyChecksum(body []byte) string {
 }
 
 // providerKey is DeliveryKey without the fallback: the dedup key is "" when
-// the body names no id. validObject says body is one valid JSON object.
-func providerKey(provider string, body []byte, validObject bool) (eventType, dedupKey string) {
+// the body names no id. validJSON says body is known to be valid JSON.
+func providerKey(provider string, body []byte, validJSON bool) (eventType, dedupKey string) {
 	var raw [len(keyFields)]json.RawMessage
-	if !validObject || !walkTopLevel(body, keyFields[:], raw[:]) {
+	if !validJSON || !topLevelFields(body, keyFields[:], raw[:]) {
 		raw = decodeKeyFields(body)
 	}
 	switch provider {
