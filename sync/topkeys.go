@@ -3,6 +3,7 @@ package sync
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 )
 
 // A webhook's event type and dedup key are a few top-level fields of its
@@ -61,30 +62,11 @@ func wantedIndex(key []byte, wanted []string) (k int, ok bool) {
 		if string(key) == w {
 			return k, true
 		}
-		if asciiEqualFold(key, w) {
+		if strings.EqualFold(string(key), w) { // ASCII by now: the decoder's fold too
 			return -1, false
 		}
 	}
 	return -1, true
-}
-
-func asciiEqualFold(a []byte, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 func skipSpace(b []byte, i int) int {
