@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return code
 	}
 	defer c.Close()
+	defer lessFrequentGC()()
 	ctx, cancel := interruptible(ctx)
 	defer cancel()
 
@@ -96,6 +98,26 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return 1
 	}
 	return 0
+}
+
+// importGCPercent lets an import's heap grow to five times what is live
+// before the garbage collector runs, against Go's default of twice. The
+// collector's work otherwise lands on the worker that holds the writer
+// (or PostgreSQL's model lock) as allocation assists. On 200,000 lines,
+// alternated: SQLite 64.7 / 59.7 s against 70.1 / 68.2 s, with 204 MB
+// peak RSS against 115 MB; PostgreSQL 51.1 / 52.0 s against 60.0 / 52.5
+// s, a quarter less CPU. No memory target binds a one-off import, while
+// `serve`'s does (its GOGC stays Go's).
+const importGCPercent = 400
+
+// lessFrequentGC applies importGCPercent unless GOGC is set, and returns
+// what restores the setting (for tests running the CLI in-process).
+func lessFrequentGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(importGCPercent)
+	return func() { debug.SetGCPercent(old) }
 }
 
 type importer struct {
