@@ -195,3 +195,18 @@ func FuzzParseTime(f *testing.F) {
 		_ = NormalizePhone(s, "GB")
 	})
 }
+
+// FuzzDecodeTree holds decodeTree to encoding/json: on any input, when it
+// answers, encoding/json decodes the same tree. The seeds include every
+// case it must decline; dropping a check fails one.
+func FuzzDecodeTree(f *testing.F) {
+	for _, p := range []string{ProviderFIXR, ProviderTikkl, ProviderTradableBits, ProviderVibes} {
+		seedFiles(f, p)
+	}
+	for _, seed := range decodeTreeSeeds {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkDecodeTree(t, body)
+	})
+}

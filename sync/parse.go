@@ -164,6 +164,15 @@ type object = map[string]any
 // decodeObject parses a body that must be one JSON object, keeping numbers
 // as json.Number so that ids and amounts keep their exact text.
 func decodeObject(body []byte) (object, error) {
+	if m, ok := decodeTree(body); ok {
+		return m, nil
+	}
+	return decodeObjectStd(body)
+}
+
+// decodeObjectStd is decodeObject by encoding/json alone: the reference
+// decodeTree is held to, and the answer for whatever it declines.
+func decodeObjectStd(body []byte) (object, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var m object

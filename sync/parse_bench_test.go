@@ -14,7 +14,7 @@ import (
 // compact as providers do. They touch no database; BenchmarkNormalize and
 // BenchmarkNormalizeAtScale (bench_test.go) cover the store.
 //
-//	go test -run '^$' -bench '^Benchmark(Parse|DeliveryKey|NormalizeEmail|NormalizePhone)' ./sync
+//	go test -run '^$' -bench '^Benchmark(Parse|DecodeObject|DeliveryKey|NormalizeEmail|NormalizePhone)' ./sync
 
 // benchMainPayloads is each provider's main payload, in a fixed order.
 var benchMainPayloads = []struct{ provider, name string }{
@@ -66,6 +66,32 @@ func BenchmarkParseDelivery(b *testing.B) {
 				benchSinkFacts = f
 			}
 		})
+	}
+}
+
+// BenchmarkDecodeObject compares decodeTree with encoding/json, which
+// decodeObject used alone before, on each provider's main payload.
+func BenchmarkDecodeObject(b *testing.B) {
+	decoders := []struct {
+		name   string
+		decode func([]byte) (object, error)
+	}{{"tree", decodeObject}, {"encoding_json", decodeObjectStd}}
+	for _, p := range benchMainPayloads {
+		body := benchBody(b, p.provider, p.name)
+		if _, ok := decodeTree(body); !ok {
+			b.Fatalf("%s/%s: decodeTree declined", p.provider, p.name)
+		}
+		for _, d := range decoders {
+			b.Run(p.provider+"/"+d.name, func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := d.decode(body); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
