@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -43,17 +42,18 @@ func readBody(c echo.Context, max int64) ([]byte, error) {
 }
 
 // validateJSONObject accepts exactly one JSON object in valid UTF-8, nested
-// at most maxJSONDepth deep. The depth is checked first by a byte scan that
-// allocates nothing, so a hostile body never reaches the decoder.
+// at most maxJSONDepth deep, and allocates nothing, so a hostile body never
+// reaches a decoder. A body both invalid and too deep is called too deep.
 func validateJSONObject(body []byte) error {
 	invalid := func(message string) error { return newError(http.StatusBadRequest, message, nil) }
 	if !utf8.Valid(body) {
 		return invalid("body is not valid UTF-8")
 	}
-	if depth := jsonDepth(body); depth > maxJSONDepth {
+	ok, tooDeep := scanJSON(body)
+	if tooDeep || (!ok && jsonDepth(body) > maxJSONDepth) {
 		return invalid(fmt.Sprintf("body nests deeper than %d levels", maxJSONDepth))
 	}
-	if !json.Valid(body) {
+	if !ok {
 		return invalid("body is not valid JSON (one JSON object expected)")
 	}
 	if first := bytes.TrimLeft(body, " \t\r\n"); len(first) == 0 || first[0] != '{' {
@@ -64,7 +64,7 @@ func validateJSONObject(body []byte) error {
 
 // jsonDepth returns the deepest nesting of objects and arrays in body,
 // skipping string contents; it stops counting once past maxJSONDepth. It does
-// not validate: json.Valid does that afterwards.
+// not validate: it names the fault of a body scanJSON refused.
 func jsonDepth(body []byte) int {
 	depth, deepest := 0, 0
 	inString, escaped := false, false

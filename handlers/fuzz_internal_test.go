@@ -64,3 +64,26 @@ func FuzzAuthenticateTikkl(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanJSON holds scanJSON to json.Valid and jsonDepth on any input:
+// ok exactly for valid JSON at most maxJSONDepth deep, tooDeep only past it.
+func FuzzScanJSON(f *testing.F) {
+	seedBodies(f)
+	for _, s := range []string{`1`, `-0.5e+3`, `01`, `1.`, `.5`, `-`, `1e`, `"\u00e9"`, `"\u00g9"`, `"\x"`, `"\/"`,
+		"\"a\x01\"", `"\u123"`, `"\u123x"`, `[1}`, `{"a":1]`, `[1,]`, `[,1]`, `{"a":1,}`, `{"a" 1}`, `{1:1}`, `tru`, `nulll`, `[]]`, `[}`, `{]`,
+		strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth),
+		strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1),
+		strings.Repeat(`{"a":`, maxJSONDepth) + "1" + strings.Repeat("}", maxJSONDepth)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ok, tooDeep := scanJSON(body)
+		deep := jsonDepth(body) > maxJSONDepth
+		if want := json.Valid(body) && !deep; ok != want {
+			t.Fatalf("scanJSON(%q) ok = %v, json.Valid and jsonDepth say %v", body, ok, want)
+		}
+		if tooDeep && !deep {
+			t.Fatalf("scanJSON(%q) called it too deep at depth %d", body, jsonDepth(body))
+		}
+	})
+}
