@@ -118,84 +118,76 @@ func (d *treeDecoder) literal(word string) bool {
 	return true
 }
 
-// enter and leave count nesting around an object or array.
-func (d *treeDecoder) enter() bool {
-	d.i++ // the opening bracket
-	d.depth++
-	return d.depth <= maxTreeDepth
+// container reads the object or array whose bracket is under d.i up to its
+// closing bracket, calling item for each member or element.
+func (d *treeDecoder) container(closing byte, item func() bool) bool {
+	d.i++
+	if d.depth++; d.depth > maxTreeDepth {
+		return false
+	}
+	if d.next() == closing {
+		d.i++
+		d.depth--
+		return true
+	}
+	for item() {
+		switch d.next() {
+		case closing:
+			d.i++
+			d.depth--
+			return true
+		case ',':
+			d.i++
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func (d *treeDecoder) object() (object, bool) {
-	if !d.enter() {
-		return nil, false
-	}
 	start := len(d.members)
-	if d.next() == '}' {
-		d.i++
-	} else {
-		for {
-			if d.next() != '"' {
-				return nil, false
-			}
-			key, ok := d.str()
-			if !ok || d.next() != ':' {
-				return nil, false
-			}
-			d.i++
-			value, ok := d.value()
-			if !ok {
-				return nil, false
-			}
-			d.members = append(d.members, treeMember{key, value})
-			if c := d.next(); c == '}' {
-				d.i++
-				break
-			} else if c != ',' {
-				return nil, false
-			}
-			d.i++
+	ok := d.container('}', func() bool {
+		if d.next() != '"' {
+			return false
 		}
-	}
-	d.depth--
+		key, ok := d.str()
+		if !ok || d.next() != ':' {
+			return false
+		}
+		d.i++
+		value, ok := d.value()
+		d.members = append(d.members, treeMember{key, value})
+		return ok
+	})
 	members := d.members[start:]
-	m := make(object, len(members))
-	for _, kv := range members {
-		m[kv.key] = kv.value // a repeated key keeps its last value, as in encoding/json
+	var m object
+	if ok {
+		m = make(object, len(members))
+		for _, kv := range members {
+			m[kv.key] = kv.value // a repeated key keeps its last value, as in encoding/json
+		}
 	}
 	clear(members) // let the stack hold no references
 	d.members = d.members[:start]
-	return m, true
+	return m, ok
 }
 
 func (d *treeDecoder) array() ([]any, bool) {
-	if !d.enter() {
-		return nil, false
-	}
 	start := len(d.elements)
-	if d.next() == ']' {
-		d.i++
-	} else {
-		for {
-			v, ok := d.value()
-			if !ok {
-				return nil, false
-			}
-			d.elements = append(d.elements, v)
-			if c := d.next(); c == ']' {
-				d.i++
-				break
-			} else if c != ',' {
-				return nil, false
-			}
-			d.i++
-		}
+	ok := d.container(']', func() bool {
+		v, ok := d.value()
+		d.elements = append(d.elements, v)
+		return ok
+	})
+	var a []any
+	if ok {
+		a = make([]any, len(d.elements)-start) // never nil, as in encoding/json
+		copy(a, d.elements[start:])
 	}
-	d.depth--
-	a := make([]any, len(d.elements)-start) // never nil, as in encoding/json
-	copy(a, d.elements[start:])
 	clear(d.elements[start:])
 	d.elements = d.elements[:start]
-	return a, true
+	return a, ok
 }
 
 // str reads the string starting at the quote under d.i.
