@@ -8,11 +8,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	fansync "github.com/fanhook/fanhook/sync"
 )
 
-// maxJSONDepth is how deep a webhook body may nest. Real payloads nest a
-// handful of levels; anything deeper is an attack on a decoder.
-const maxJSONDepth = 64
+// maxJSONDepth is how deep a webhook body may nest (sync.ScanJSON checks it).
+const maxJSONDepth = fansync.MaxJSONDepth
 
 // readBody reads the whole request body, refusing (413) past max bytes while
 // reading, so a chunked body without Content-Length cannot exhaust memory.
@@ -52,7 +53,7 @@ func validateJSONObject(body []byte) error {
 	if !utf8.Valid(body) {
 		return invalid("body is not valid UTF-8")
 	}
-	ok, tooDeep := scanJSON(body)
+	ok, tooDeep := fansync.ScanJSON(body)
 	if tooDeep || (!ok && jsonDepth(body) > maxJSONDepth) {
 		return invalid(fmt.Sprintf("body nests deeper than %d levels", maxJSONDepth))
 	}
@@ -67,7 +68,7 @@ func validateJSONObject(body []byte) error {
 
 // jsonDepth returns the deepest nesting of objects and arrays in body,
 // skipping string contents; it stops counting once past maxJSONDepth. It does
-// not validate: it names the fault of a body scanJSON refused.
+// not validate: it names the fault of a body ScanJSON refused.
 func jsonDepth(body []byte) int {
 	depth, deepest := 0, 0
 	inString, escaped := false, false

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	fansync "github.com/fanhook/fanhook/sync"
 )
 
 // seedBodies adds the documented payloads, and a few hostile shapes, to a
@@ -65,7 +67,7 @@ func FuzzAuthenticateTikkl(f *testing.F) {
 	})
 }
 
-// FuzzScanJSON holds scanJSON to json.Valid and jsonDepth on any input:
+// FuzzScanJSON holds sync.ScanJSON to json.Valid and jsonDepth on any input:
 // ok exactly for valid JSON at most maxJSONDepth deep, tooDeep only past it.
 func FuzzScanJSON(f *testing.F) {
 	seedBodies(f)
@@ -77,13 +79,13 @@ func FuzzScanJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ok, tooDeep := scanJSON(body)
+		ok, tooDeep := fansync.ScanJSON(body)
 		deep := jsonDepth(body) > maxJSONDepth
 		if want := json.Valid(body) && !deep; ok != want {
-			t.Fatalf("scanJSON(%q) ok = %v, json.Valid and jsonDepth say %v", body, ok, want)
+			t.Fatalf("ScanJSON(%q) ok = %v, json.Valid and jsonDepth say %v", body, ok, want)
 		}
 		if tooDeep && !deep {
-			t.Fatalf("scanJSON(%q) called it too deep at depth %d", body, jsonDepth(body))
+			t.Fatalf("ScanJSON(%q) called it too deep at depth %d", body, jsonDepth(body))
 		}
 	})
 }

@@ -26,15 +26,13 @@ import (
 // is: the bodies of a batch or two (with the import's parse ahead) at most.
 func decodeTree(body []byte) (m object, ok bool) {
 	d := treeDecoder{s: string(body)}
-	d.skipSpace()
-	if d.i >= len(d.s) || d.s[d.i] != '{' {
+	if d.next() != '{' {
 		return nil, false
 	}
 	if m, ok = d.object(); !ok {
 		return nil, false
 	}
-	d.skipSpace()
-	return m, d.i == len(d.s)
+	return m, skipSpace(d.s, d.i) == len(d.s)
 }
 
 // maxTreeDepth bounds nesting; deeper bodies go to encoding/json.
@@ -55,20 +53,9 @@ type treeMember struct {
 	value any
 }
 
-func (d *treeDecoder) skipSpace() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
-
 // next skips space and tells the byte there, or 0 at the end.
 func (d *treeDecoder) next() byte {
-	d.skipSpace()
+	d.i = skipSpace(d.s, d.i)
 	if d.i >= len(d.s) {
 		return 0
 	}
@@ -290,39 +277,11 @@ func hex4(s string) (rune, bool) {
 
 // number reads a number by JSON's grammar and keeps its text.
 func (d *treeDecoder) number() (json.Number, bool) {
-	start := d.i
-	if d.s[d.i] == '-' {
-		d.i++
-	}
-	switch {
-	case d.i < len(d.s) && d.s[d.i] == '0':
-		d.i++
-	case !d.digits():
+	end := numberEnd(d.s, d.i)
+	if end < 0 {
 		return "", false
 	}
-	if d.i < len(d.s) && d.s[d.i] == '.' {
-		d.i++
-		if !d.digits() {
-			return "", false
-		}
-	}
-	if d.i < len(d.s) && (d.s[d.i] == 'e' || d.s[d.i] == 'E') {
-		d.i++
-		if d.i < len(d.s) && (d.s[d.i] == '+' || d.s[d.i] == '-') {
-			d.i++
-		}
-		if !d.digits() {
-			return "", false
-		}
-	}
-	return json.Number(d.s[start:d.i]), true
-}
-
-// digits reads one or more decimal digits.
-func (d *treeDecoder) digits() bool {
-	start := d.i
-	for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
-		d.i++
-	}
-	return d.i > start
+	n := json.Number(d.s[d.i:end])
+	d.i = end
+	return n, true
 }

@@ -69,13 +69,6 @@ func wantedIndex(key []byte, wanted []string) (k int, ok bool) {
 	return -1, true
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
 // skipValue returns the index just past the valid JSON value at b[i].
 func skipValue(b []byte, i int) int {
 	switch b[i] {

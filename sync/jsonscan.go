@@ -1,17 +1,22 @@
-package handlers
+package sync
 
-// scanJSON tells whether body is one valid JSON value, as json.Valid does,
-// nested at most maxJSONDepth deep; tooDeep says it stopped at a bracket
+// MaxJSONDepth is how deep a webhook body may nest. Real payloads nest a
+// handful of levels; anything deeper is an attack on a decoder.
+const MaxJSONDepth = 64
+
+// ScanJSON tells whether body is one valid JSON value, as json.Valid does,
+// nested at most MaxJSONDepth deep; tooDeep says it stopped at a bracket
 // past that depth. It is one pass with a loop and a fixed stack, where
-// json.Valid calls a state function for every byte, and jsonDepth had to
-// scan the body once more. On FIXR's ticket_sold the check takes 1.4-2.2
-// µs against 5.1-6.2 (BenchmarkValidateBody); it was a third of the
-// handler's CPU in BenchmarkIngestEndToEnd. FuzzScanJSON holds it to
-// json.Valid and jsonDepth on any input.
-func scanJSON(body []byte) (ok, tooDeep bool) {
-	var open [maxJSONDepth]byte // the bracket of each enclosing container
+// json.Valid calls a state function for every byte and the handler's depth
+// scan went over the body once more. On FIXR's ticket_sold the webhook
+// handler's check takes 1.4-2.2 µs against 5.1-6.2 (BenchmarkValidateBody
+// in handlers); it was a third of the handler's CPU. FuzzScanJSON
+// (handlers) holds it to json.Valid and the handler's jsonDepth on any
+// input.
+func ScanJSON(body []byte) (ok, tooDeep bool) {
+	var open [MaxJSONDepth]byte // the bracket of each enclosing container
 	depth := 0
-	i := skipJSONSpace(body, 0)
+	i := skipSpace(body, 0)
 	for {
 		// A value starts at i.
 		if i >= len(body) {
@@ -19,13 +24,13 @@ func scanJSON(body []byte) (ok, tooDeep bool) {
 		}
 		switch c := body[i]; {
 		case c == '{' || c == '[':
-			if depth == maxJSONDepth {
+			if depth == MaxJSONDepth {
 				return false, true
 			}
 			open[depth] = c
 			depth++
-			i = skipJSONSpace(body, i+1)
-			if i < len(body) && body[i] == closing(c) {
+			i = skipSpace(body, i+1)
+			if i < len(body) && body[i] == closingBracket(c) {
 				depth--
 				i++
 				break
@@ -39,7 +44,7 @@ func scanJSON(body []byte) (ok, tooDeep bool) {
 		case c == '"':
 			i = scanJSONString(body, i)
 		case c == '-' || (c >= '0' && c <= '9'):
-			i = scanJSONNumber(body, i)
+			i = numberEnd(body, i)
 		case c == 't':
 			i = scanJSONWord(body, i, "true")
 		case c == 'f':
@@ -54,7 +59,7 @@ func scanJSON(body []byte) (ok, tooDeep bool) {
 		}
 		// A value ended at i: close containers until one goes on.
 		for {
-			i = skipJSONSpace(body, i)
+			i = skipSpace(body, i)
 			if depth == 0 {
 				return i == len(body), false
 			}
@@ -63,7 +68,7 @@ func scanJSON(body []byte) (ok, tooDeep bool) {
 			}
 			c := body[i]
 			if c == ',' {
-				i = skipJSONSpace(body, i+1)
+				i = skipSpace(body, i+1)
 				if open[depth-1] == '{' {
 					if i = scanJSONKey(body, i); i < 0 {
 						return false, false
@@ -71,7 +76,7 @@ func scanJSON(body []byte) (ok, tooDeep bool) {
 				}
 				break
 			}
-			if c != closing(open[depth-1]) {
+			if c != closingBracket(open[depth-1]) {
 				return false, false
 			}
 			depth--
@@ -80,18 +85,11 @@ func scanJSON(body []byte) (ok, tooDeep bool) {
 	}
 }
 
-func closing(open byte) byte {
+func closingBracket(open byte) byte {
 	if open == '{' {
 		return '}'
 	}
 	return ']'
-}
-
-func skipJSONSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 // scanJSONKey reads `"key" :` and the space after it; -1 if it is not one.
@@ -102,15 +100,15 @@ func scanJSONKey(b []byte, i int) int {
 	if i = scanJSONString(b, i); i < 0 {
 		return -1
 	}
-	if i = skipJSONSpace(b, i); i >= len(b) || b[i] != ':' {
+	if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
 		return -1
 	}
-	return skipJSONSpace(b, i+1)
+	return skipSpace(b, i+1)
 }
 
 // scanJSONString reads the string whose quote is at i and returns the index
 // after it, or -1. Like json.Valid it checks escapes and control
-// characters, not UTF-8 (validateJSONObject does that).
+// characters, not UTF-8 (the webhook handler checks that first).
 func scanJSONString(b []byte, i int) int {
 	for i++; i < len(b); i++ {
 		switch c := b[i]; {
@@ -140,48 +138,6 @@ func scanJSONString(b []byte, i int) int {
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-// scanJSONNumber reads a number by JSON's grammar; -1 if it is not one.
-func scanJSONNumber(b []byte, i int) int {
-	if b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	default:
-		if i = scanJSONDigits(b, i); i < 0 {
-			return -1
-		}
-	}
-	if i < len(b) && b[i] == '.' {
-		if i = scanJSONDigits(b, i+1); i < 0 {
-			return -1
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if i = scanJSONDigits(b, i); i < 0 {
-			return -1
-		}
-	}
-	return i
-}
-
-// scanJSONDigits reads one or more digits; -1 if there are none.
-func scanJSONDigits(b []byte, i int) int {
-	start := i
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-		i++
-	}
-	if i == start {
-		return -1
-	}
-	return i
 }
 
 func scanJSONWord(b []byte, i int, word string) int {
