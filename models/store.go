@@ -73,9 +73,19 @@ func SQLiteDSN(path string, readOnly bool) string {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	q.Set("_cache_size", "-16000")
 	if readOnly {
 		q.Set("_query_only", "1")
+		// A reader's transaction is a snapshot, taken at its first read
+		// (the worker applies batches on one: sync/batch_snapshot.go); it
+		// must not queue for the write lock.
+		q.Set("_txlock", "deferred")
+		// Readers claim the worker's deliveries and read its snapshots, so
+		// each of their connections would fill a page cache of its own: at
+		// 16 MB, as the writer's, a burst's peak RSS rose from 85 MB to
+		// 111-119 MB; at 2 MB, 95-99 MB. The OS caches the file behind.
+		q.Set("_cache_size", "-2000")
+	} else {
+		q.Set("_cache_size", "-16000")
 	}
 	return "file:" + path + "?" + q.Encode()
 }

@@ -55,6 +55,11 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 			w.parseAhead(ctx, batch[len(batch)-1].ID)
 		}
 	}
+	if w.store.Dialect == models.DialectSQLite && !careful {
+		if n, lastID, done, err := w.applyOnSnapshot(ctx, parsed, maxTime); done {
+			return n, lastID, err
+		}
+	}
 	tx, err := beginSQLTx(ctx, w.store)
 	if err != nil {
 		return 0, 0, fmt.Errorf("begin: %w", err)
@@ -74,15 +79,29 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 	if !careful {
 		tx.cache = newBatchCache(now, &w.ids)
 	}
+	outcomes, lastID, err := w.applyParsed(tx, parsed, careful, maxTime, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := w.commitBatch(tx, outcomes, now); err != nil {
+		return 0, 0, err
+	}
+	return len(outcomes), lastID, nil
+}
+
+// applyParsed applies the parsed deliveries in order until maxTime is
+// spent applying, or webhooks are waiting for the writer this transaction
+// holds (Yield), and returns what became of each one applied.
+func (w *Worker) applyParsed(tx *sqlTx, parsed []parsedDelivery, careful bool, maxTime time.Duration, now time.Time) (outcomes []outcome, lastID int64, err error) {
+	holdsWriter := !tx.snapshot && w.opts.Yield != nil
 	// Rows are read in bulk for the next window of deliveries: all of
 	// them, or 16 at a time when webhooks may cut the transaction short.
 	window := len(parsed)
-	if w.opts.Yield != nil {
+	if holdsWriter {
 		window = 16
 	}
 	prefetched := 0
 	var applying time.Duration // the budget counts applying, not reading
-	var outcomes []outcome
 	var yieldAfter time.Duration
 	if len(parsed) > 0 {
 		yieldAfter = w.yieldAfter(parsed[0].d.ReceivedAt)
@@ -91,32 +110,38 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 		if tx.cache != nil && i >= prefetched {
 			prefetched = min(len(parsed), i+window)
 			if err := tx.cache.prefetch(tx, batchFacts(parsed[i:prefetched])); err != nil {
-				return 0, 0, errRetryCarefully
+				return nil, 0, errRetryCarefully
 			}
 		}
 		started := time.Now()
 		o, err := w.applyOne(tx, p, careful, now)
 		if err != nil {
-			return 0, 0, err
+			return nil, 0, err
 		}
 		applying += time.Since(started)
 		outcomes = append(outcomes, o)
 		lastID = p.d.ID
-		if applying > maxTime || (applying > yieldAfter && w.opts.Yield != nil && w.opts.Yield()) {
+		if applying > maxTime || (applying > yieldAfter && holdsWriter && w.opts.Yield()) {
 			break // the rest is claimed again by the next transaction
 		}
 	}
+	return outcomes, lastID, nil
+}
+
+// commitBatch writes what the batch's cache holds, marks the deliveries
+// and commits, then reports the outcomes.
+func (w *Worker) commitBatch(tx *sqlTx, outcomes []outcome, now time.Time) error {
 	if tx.cache != nil {
 		if err := tx.cache.flush(tx); err != nil {
-			return 0, 0, errRetryCarefully
+			return errRetryCarefully
 		}
 		tx.cache = nil
 	}
 	if err := markDeliveries(tx, outcomes, now); err != nil {
-		return 0, 0, err
+		return err
 	}
 	if err := tx.tx.Commit(); err != nil {
-		return 0, 0, fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", err)
 	}
 	w.forgetParsed(outcomes)
 	for _, o := range outcomes {
@@ -128,7 +153,7 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 			w.opts.OnDone(o.d.Provider, o.status)
 		}
 	}
-	return len(outcomes), lastID, nil
+	return nil
 }
 
 // yieldAfter is how long a transaction applies before it lets webhooks

@@ -18,8 +18,10 @@ import (
 // when the lock frees.
 const modelLockKey int64 = 0x66616e686f6f6b // "fanhook"
 
-// lockModel takes the model lock on PostgreSQL (SQLite's single writer
-// connection already serializes).
+// lockModel takes the model lock on PostgreSQL. SQLite's single writer
+// connection already serializes; there it counts the transaction in
+// model_version instead, which tells a batch applied on a read snapshot
+// whether another writer came in between (batch_snapshot.go).
 func lockModel(tx *sqlTx) error {
 	return takeModelLock(tx, "SELECT pg_advisory_xact_lock(?)")
 }
@@ -33,15 +35,24 @@ func lockModelForBatch(tx *sqlTx) error {
 }
 
 func takeModelLock(tx *sqlTx, q string) error {
-	if tx.dialect != models.DialectPostgres || tx.modelLocked {
+	if tx.modelLocked || tx.snapshot {
 		return nil
 	}
-	if _, err := tx.exec(q, modelLockKey); err != nil {
+	var err error
+	if tx.dialect == models.DialectPostgres {
+		_, err = tx.exec(q, modelLockKey)
+	} else {
+		_, err = tx.exec(bumpModelVersion)
+	}
+	if err != nil {
 		return fmt.Errorf("lock the model: %w", err)
 	}
 	tx.modelLocked = true
 	return nil
 }
+
+// bumpModelVersion counts a SQLite transaction that writes the model.
+const bumpModelVersion = "UPDATE model_version SET version = version + 1 WHERE id = 1"
 
 // suppressed tells whether an erasure newer than this fact names any of the
 // identifiers: the person must not come back from an old delivery.

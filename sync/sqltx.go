@@ -26,8 +26,12 @@ type sqlTx struct {
 	anySuppressions *bool
 	// cache, when set, holds the batch's rows in memory.
 	cache *batchCache
-	// modelLocked: the transaction holds the model lock (PostgreSQL).
+	// modelLocked: the transaction holds the model lock (PostgreSQL) or
+	// has counted itself in model_version (SQLite).
 	modelLocked bool
+	// snapshot: a SQLite read transaction a batch is applied on; it
+	// writes nothing (batch_snapshot.go).
+	snapshot bool
 }
 
 func beginSQLTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
@@ -36,6 +40,17 @@ func beginSQLTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
 		return nil, err
 	}
 	return &sqlTx{ctx: ctx, tx: tx, dialect: store.Dialect, stmts: map[string]*sql.Stmt{}, rebinds: map[string]string{}}, nil
+}
+
+// beginSnapshotTx opens a read transaction on SQLite's readers, whose
+// connections begin deferred: the snapshot is taken at its first read.
+func beginSnapshotTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
+	tx, err := store.ReadSQL().BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &sqlTx{ctx: ctx, tx: tx, dialect: store.Dialect, stmts: map[string]*sql.Stmt{}, rebinds: map[string]string{},
+		snapshot: true}, nil
 }
 
 // stmt returns q prepared in this transaction; statements close with it.

@@ -65,6 +65,10 @@ type Worker struct {
 	// alwaysCareful applies row by row in SQL, without the batch's cache:
 	// the reference the tests hold the cache to (export_test.go).
 	alwaysCareful bool
+	snapshots     snapshotCounts
+	// beforeSnapshotWrite, in tests, runs between a batch's snapshot and
+	// its turn on the writer.
+	beforeSnapshotWrite func()
 }
 
 // NewWorker returns a worker; Run it, or call Drain or Replay directly.
