@@ -55,7 +55,7 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 			w.parseAhead(ctx, batch[len(batch)-1].ID)
 		}
 	}
-	if w.store.Dialect == models.DialectSQLite && !careful {
+	if w.store.Dialect == models.DialectSQLite && !careful && w.opts.Yield != nil {
 		if n, lastID, done, err := w.applyOnSnapshot(ctx, parsed, maxTime); done {
 			return n, lastID, err
 		}

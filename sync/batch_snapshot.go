@@ -21,6 +21,11 @@ import (
 // applying needs to write (a replay's forgetting, a body naming an erased
 // fan: the snapshot is read-only and refuses), the batch is applied again
 // on the writer, the usual way.
+//
+// Only a worker that lets webhooks go first (Yield, as `serve` sets it)
+// does this: with nobody waiting for the writer (an import, a replay)
+// applying on it is as fast, through its larger page cache. Importing
+// 200,000 lines took 55.6 / 47.6 s on snapshots against 51.4 / 46.4 s.
 
 // applyOnSnapshot applies parsed on a snapshot and writes the result.
 // done is false when nothing was written and the caller must apply the

@@ -37,7 +37,8 @@ func TestSnapshotBatchIsRedoneWhenTheModelMoved(t *testing.T) {
 	var newest int64
 	store.Read.Raw("SELECT MAX(id) FROM deliveries").Scan(&newest)
 
-	w := newWorker(sync.WorkerOptions{BatchSize: 1})
+	// Yield: a worker that lets webhooks go first, as serve's does.
+	w := newWorker(sync.WorkerOptions{BatchSize: 1, Yield: func() bool { return false }})
 	interleaved := false
 	sync.BeforeSnapshotWrite(w, func() {
 		if interleaved {

@@ -102,6 +102,9 @@ func TestBatchedMergesLeaveTheSameModelAsOneByOne(t *testing.T) {
 				if err != nil || n != len(mergingWorkload()) {
 					t.Fatalf("drained %d of %d: %v", n, len(mergingWorkload()), err)
 				}
+				if written, _ := sync.SnapshotCounts(w); dialect == models.DialectSQLite && opts.Yield != nil && written == 0 {
+					t.Fatal("no batch was applied on a snapshot")
+				}
 				var failed int64
 				store.Read.Raw("SELECT COUNT(*) FROM deliveries WHERE status <> 'processed'").Scan(&failed)
 				if failed != 0 {
@@ -111,9 +114,10 @@ func TestBatchedMergesLeaveTheSameModelAsOneByOne(t *testing.T) {
 			}
 			oneByOne := run(sync.WorkerOptions{BatchSize: 1}, true)
 			batched := run(sync.WorkerOptions{BatchSize: 1000, MaxBatchTime: time.Minute}, false)
-			// Batches of 23 split people across them, and with Yield set a
-			// batch reads its rows 16 deliveries at a time, so rows are read
-			// after a merge in the same batch.
+			// Batches of 23 split people across them. With Yield set, a
+			// PostgreSQL batch reads its rows 16 deliveries at a time, so rows
+			// are read after a merge in the same batch, and a SQLite batch is
+			// applied on a snapshot (batch_snapshot.go).
 			windowed := run(sync.WorkerOptions{BatchSize: 23, MaxBatchTime: time.Minute, Yield: func() bool { return false }}, false)
 			if merges := strings.Count(oneByOne, `"merge" |`); merges < 12 {
 				t.Fatalf("the workload merged %d times, want one a person at least:\n%s", merges, oneByOne)
