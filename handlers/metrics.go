@@ -26,6 +26,7 @@ type Metrics struct {
 	deliveries  *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	tikklForms  *prometheus.CounterVec
+	snapshots   *prometheus.CounterVec
 	pending     PendingFunc
 	pendingMu   sync.Mutex
 	pendingAt   time.Time
@@ -50,13 +51,17 @@ func NewMetrics(reg prometheus.Registerer, pending PendingFunc) *Metrics {
 			Name: "fanhook_tikkl_signature_form_total",
 			Help: "Authenticated Tikkl deliveries by the X-Tikkl-Signature form that matched.",
 		}, []string{"form"}),
+		snapshots: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fanhook_worker_snapshot_batches_total",
+			Help: "SQLite normalization batches applied on a read snapshot: written as applied, or redone on the writer because the model changed meanwhile.",
+		}, []string{"outcome"}),
 		pending: pending,
 	}
 	pendingGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "fanhook_deliveries_pending",
 		Help: "Deliveries stored but not yet normalized.",
 	}, m.pendingValue)
-	reg.MustRegister(m.deliveries, m.duration, m.tikklForms, pendingGauge)
+	reg.MustRegister(m.deliveries, m.duration, m.tikklForms, m.snapshots, pendingGauge)
 
 	// Every series exists from the start, so rate() and alerts see zeros.
 	for _, p := range models.Providers {
@@ -67,6 +72,8 @@ func NewMetrics(reg prometheus.Registerer, pending PendingFunc) *Metrics {
 	for _, f := range TikklForms {
 		m.tikklForms.WithLabelValues(f)
 	}
+	m.snapshots.WithLabelValues("written")
+	m.snapshots.WithLabelValues("redone")
 	return m
 }
 
@@ -83,6 +90,19 @@ func (m *Metrics) DeliveryDone(provider, status string) {
 	if m != nil {
 		m.deliveries.WithLabelValues(provider, status).Inc()
 	}
+}
+
+// SnapshotBatch counts a SQLite batch applied on a snapshot: written, or
+// redone on the writer.
+func (m *Metrics) SnapshotBatch(written bool) {
+	if m == nil {
+		return
+	}
+	outcome := "redone"
+	if written {
+		outcome = "written"
+	}
+	m.snapshots.WithLabelValues(outcome).Inc()
 }
 
 // TikklSignatureForm counts the signature form an authenticated Tikkl

@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"time"
 )
 
@@ -44,7 +43,7 @@ func (w *Worker) applyOnSnapshot(ctx context.Context, parsed []parsedDelivery, m
 	}
 	snap.tx.Rollback()
 	if err != nil {
-		w.snapshots.redone.Add(1)
+		w.snapshotDone(false)
 		return 0, 0, false, nil
 	}
 	if w.beforeSnapshotWrite != nil {
@@ -61,7 +60,7 @@ func (w *Worker) applyOnSnapshot(ctx context.Context, parsed []parsedDelivery, m
 		return 0, 0, true, err
 	}
 	if current != version {
-		w.snapshots.redone.Add(1)
+		w.snapshotDone(false)
 		return 0, 0, false, nil
 	}
 	if err := lockModelForBatch(tx); err != nil {
@@ -71,14 +70,14 @@ func (w *Worker) applyOnSnapshot(ctx context.Context, parsed []parsedDelivery, m
 	if err := w.commitBatch(tx, outcomes, now); err != nil {
 		return 0, 0, true, err
 	}
-	w.snapshots.written.Add(1)
+	w.snapshotDone(true)
 	return len(outcomes), lastID, true, nil
 }
 
-// snapshotCounts tell how many batches were written as applied on their
-// snapshot, and how many were applied again on the writer.
-type snapshotCounts struct {
-	written, redone atomic.Int64
+func (w *Worker) snapshotDone(written bool) {
+	if w.opts.OnSnapshot != nil {
+		w.opts.OnSnapshot(written)
+	}
 }
 
 func modelVersion(tx *sqlTx) (int64, error) {

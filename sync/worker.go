@@ -42,7 +42,11 @@ type WorkerOptions struct {
 	ParseAhead bool
 	// OnDone is told the outcome of every delivery applied (metrics).
 	OnDone func(provider, status string)
-	Now    func() time.Time
+	// OnSnapshot is told, for each SQLite batch applied on a read
+	// snapshot, whether it was written as applied or had to be applied
+	// again on the writer (batch_snapshot.go; metrics).
+	OnSnapshot func(written bool)
+	Now        func() time.Time
 }
 
 // maxTransientAttempts bounds retries of a delivery that keeps hitting a
@@ -65,7 +69,6 @@ type Worker struct {
 	// alwaysCareful applies row by row in SQL, without the batch's cache:
 	// the reference the tests hold the cache to (export_test.go).
 	alwaysCareful bool
-	snapshots     snapshotCounts
 	// beforeSnapshotWrite, in tests, runs between a batch's snapshot and
 	// its turn on the writer.
 	beforeSnapshotWrite func()

@@ -107,7 +107,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// keeps its own reference, since Close clears m.inbox while the worker
 	// may still be finishing a batch.
 	var inbox *fansync.Inbox
-	workerOpts := fansync.WorkerOptions{OnDone: metrics.DeliveryDone}
+	workerOpts := fansync.WorkerOptions{OnDone: metrics.DeliveryDone, OnSnapshot: metrics.SnapshotBatch}
 	if m.store.Dialect == models.DialectSQLite {
 		// One writer connection: webhooks waiting for their commit go first.
 		workerOpts.Yield = func() bool { return inbox.Busy() }
