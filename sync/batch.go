@@ -54,6 +54,9 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 		if w.opts.ParseAhead && q == pendingQuery {
 			w.parseAhead(ctx, batch[len(batch)-1].ID)
 		}
+		if w.afterClaim != nil {
+			w.afterClaim()
+		}
 	}
 	if w.store.Dialect == models.DialectSQLite && !careful && w.opts.Yield != nil {
 		if n, lastID, done, err := w.applyOnSnapshot(ctx, parsed, maxTime); done {
@@ -71,10 +74,29 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 			return 0, 0, err
 		}
 		parsed = w.parseBatch(batch)
+		if w.afterClaim != nil {
+			w.afterClaim()
+		}
 	}
 	now := w.opts.Now().UTC()
 	if err := lockModelForBatch(tx); err != nil {
 		return 0, 0, err
+	}
+	// A claim that locked nothing (SQLite's, before the writer; a
+	// replay's) may hold deliveries another worker applied since
+	// (batch_claimed.go). Claimed again now, no other worker can apply.
+	if w.store.Dialect == models.DialectSQLite || q != pendingQuery {
+		stale, err := claimIsStale(tx, parsed)
+		if err != nil {
+			return 0, 0, err
+		}
+		if stale {
+			batch, err := claim(ctx, tx.tx, w.store.Dialect, q, args...)
+			if err != nil {
+				return 0, 0, err
+			}
+			parsed = w.parseBatch(batch)
+		}
 	}
 	if !careful {
 		tx.cache = newBatchCache(now, &w.ids)

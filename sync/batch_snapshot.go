@@ -63,6 +63,10 @@ func (w *Worker) applyOnSnapshot(ctx context.Context, parsed []parsedDelivery, m
 		w.snapshotDone(false)
 		return 0, 0, false, nil
 	}
+	if stale, err := claimIsStale(tx, parsed[:len(outcomes)]); err != nil || stale {
+		w.snapshotDone(false)
+		return 0, 0, false, nil
+	}
 	if err := lockModelForBatch(tx); err != nil {
 		return 0, 0, true, err
 	}

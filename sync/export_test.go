@@ -6,3 +6,6 @@ func AlwaysCareful(w *Worker) { w.alwaysCareful = true }
 
 // BeforeSnapshotWrite runs f between each snapshot and its writer turn.
 func BeforeSnapshotWrite(w *Worker, f func()) { w.beforeSnapshotWrite = f }
+
+// AfterClaim runs f between each batch's claim and its model lock.
+func AfterClaim(w *Worker, f func()) { w.afterClaim = f }

@@ -70,8 +70,9 @@ type Worker struct {
 	// the reference the tests hold the cache to (export_test.go).
 	alwaysCareful bool
 	// beforeSnapshotWrite, in tests, runs between a batch's snapshot and
-	// its turn on the writer.
-	beforeSnapshotWrite func()
+	// its turn on the writer; afterClaim, between its claim and the model
+	// lock.
+	beforeSnapshotWrite, afterClaim func()
 }
 
 // NewWorker returns a worker; Run it, or call Drain or Replay directly.
