@@ -127,6 +127,7 @@ func (w *Worker) applyParsed(tx *sqlTx, parsed []parsedDelivery, careful bool, m
 	var yieldAfter time.Duration
 	if len(parsed) > 0 {
 		yieldAfter = w.yieldAfter(parsed[0].d.ReceivedAt)
+		w.behind.Store(int64(w.opts.Now().Sub(parsed[0].d.ReceivedAt)))
 	}
 	for i, p := range parsed {
 		if tx.cache != nil && i >= prefetched {

@@ -27,3 +27,31 @@ func TestYieldAfterGrowsWithLag(t *testing.T) {
 		}
 	}
 }
+
+// A worker over a second behind claims twice as many deliveries while no
+// webhook waits for the writer, and four times as many once webhooks stop.
+func TestClaimsGrowWhenBehind(t *testing.T) {
+	var waiting, idle bool
+	w := &Worker{opts: WorkerOptions{BatchSize: 64, MaxBatchTime: 10 * time.Millisecond,
+		Yield: func() bool { return waiting }, Idle: func() bool { return idle }}}
+	for _, tc := range []struct {
+		behind        time.Duration
+		waiting, idle bool
+		want          int
+		wantTime      time.Duration
+	}{
+		{0, false, false, 64, 10 * time.Millisecond},
+		{500 * time.Millisecond, false, false, 64, 10 * time.Millisecond},
+		{2 * time.Second, false, false, 128, 20 * time.Millisecond},
+		{2 * time.Second, true, false, 64, 10 * time.Millisecond}, // webhooks waiting go first
+		{0, false, true, 256, 40 * time.Millisecond},
+		{2 * time.Second, false, true, 256, 40 * time.Millisecond},
+	} {
+		w.behind.Store(int64(tc.behind))
+		waiting, idle = tc.waiting, tc.idle
+		if n, d := w.claimSize(); n != tc.want || d != tc.wantTime {
+			t.Errorf("behind %v, webhooks waiting %v, idle %v: claim %d for %v, want %d for %v",
+				tc.behind, tc.waiting, tc.idle, n, d, tc.want, tc.wantTime)
+		}
+	}
+}
