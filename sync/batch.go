@@ -85,7 +85,7 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 	// A claim that locked nothing (SQLite's, before the writer; a
 	// replay's) may hold deliveries another worker applied since
 	// (batch_claimed.go). Claimed again now, no other worker can apply.
-	if w.store.Dialect == models.DialectSQLite || q != pendingQuery {
+	if q != lockedPendingQuery {
 		stale, err := claimIsStale(tx, parsed)
 		if err != nil {
 			return 0, 0, err

@@ -209,8 +209,13 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 	return total, errors.Join(errs...)
 }
 
-// pendingQuery claims the oldest pending deliveries.
-const pendingQuery = claimSelect + ` WHERE status = 'pending' ORDER BY id LIMIT ?`
+// pendingQuery claims the oldest pending deliveries; on PostgreSQL,
+// lockedPendingQuery also locks them, so that no other worker applies them
+// while this batch runs.
+const (
+	pendingQuery       = claimSelect + ` WHERE status = 'pending' ORDER BY id LIMIT ?`
+	lockedPendingQuery = pendingQuery + " FOR UPDATE SKIP LOCKED"
+)
 
 // claimedDelivery is what the worker reads of a delivery.
 type claimedDelivery struct {
@@ -225,7 +230,7 @@ type claimedDelivery struct {
 func (w *Worker) applyPendingBatch(ctx context.Context) (int, error) {
 	q := pendingQuery
 	if w.store.Dialect == models.DialectPostgres {
-		q += " FOR UPDATE SKIP LOCKED"
+		q = lockedPendingQuery
 	}
 	limit, maxTime := w.claimSize()
 	n, _, err := w.applyClaimed(ctx, maxTime, q, limit)
