@@ -300,16 +300,12 @@ func markDeliveries(tx *sqlTx, outcomes []outcome, now time.Time) error {
 		}
 	}
 	for status, ids := range ok {
-		keys := make([][]any, len(ids))
-		for i, id := range ids {
-			keys[i] = []any{id}
-		}
-		set, err := keySetArgs(tx.dialect, []string{"id"}, keys)
+		join, set, err := idSetJoin(tx.dialect, ids)
 		if err != nil {
 			return err
 		}
 		q := `UPDATE deliveries SET status = ?, error = '', attempts = attempts + 1, processed_at = ?
-			WHERE id IN (SELECT t.id FROM deliveries t ` + keySetJoin(tx.dialect, []string{"id"}) + `)`
+			WHERE id IN (SELECT t.id FROM deliveries t ` + join + `)`
 		if _, err := tx.exec(q, append([]any{status, now}, set...)...); err != nil {
 			return fmt.Errorf("mark deliveries %s: %w", status, err)
 		}

@@ -18,15 +18,15 @@ func claimIsStale(tx *sqlTx, parsed []parsedDelivery) (bool, error) {
 	if len(parsed) == 0 {
 		return false, nil
 	}
-	keys := make([][]any, len(parsed))
+	ids := make([]int64, len(parsed))
 	for i, p := range parsed {
-		keys[i] = []any{p.d.ID}
+		ids[i] = p.d.ID
 	}
-	set, err := keySetArgs(tx.dialect, []string{"id"}, keys)
+	join, set, err := idSetJoin(tx.dialect, ids)
 	if err != nil {
 		return false, err
 	}
-	rows, err := tx.query(`SELECT t.id, t.attempts FROM deliveries t `+keySetJoin(tx.dialect, []string{"id"}), set...)
+	rows, err := tx.query(`SELECT t.id, t.attempts FROM deliveries t `+join, set...)
 	if err != nil {
 		return false, fmt.Errorf("recheck claimed deliveries: %w", err)
 	}

@@ -71,3 +71,13 @@ func keySetArgs(dialect string, keyCols []string, keys [][]any) ([]any, error) {
 	}
 	return args, nil
 }
+
+// idSetJoin is keySetJoin for a list of ids, with its arguments.
+func idSetJoin(dialect string, ids []int64) (join string, args []any, err error) {
+	keys := make([][]any, len(ids))
+	for i, id := range ids {
+		keys[i] = []any{id}
+	}
+	args, err = keySetArgs(dialect, []string{"id"}, keys)
+	return keySetJoin(dialect, []string{"id"}), args, err
+}

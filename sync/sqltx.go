@@ -35,22 +35,26 @@ type sqlTx struct {
 }
 
 func beginSQLTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
-	tx, err := store.SQL().BeginTx(ctx, nil)
+	return beginOn(ctx, store.SQL(), store.Dialect)
+}
+
+func beginOn(ctx context.Context, db *sql.DB, dialect string) (*sqlTx, error) {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &sqlTx{ctx: ctx, tx: tx, dialect: store.Dialect, stmts: map[string]*sql.Stmt{}, rebinds: map[string]string{}}, nil
+	return &sqlTx{ctx: ctx, tx: tx, dialect: dialect, stmts: map[string]*sql.Stmt{}, rebinds: map[string]string{}}, nil
 }
 
 // beginSnapshotTx opens a read transaction on SQLite's readers, whose
 // connections begin deferred: the snapshot is taken at its first read.
 func beginSnapshotTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
-	tx, err := store.ReadSQL().BeginTx(ctx, nil)
+	tx, err := beginOn(ctx, store.ReadSQL(), store.Dialect)
 	if err != nil {
 		return nil, err
 	}
-	return &sqlTx{ctx: ctx, tx: tx, dialect: store.Dialect, stmts: map[string]*sql.Stmt{}, rebinds: map[string]string{},
-		snapshot: true}, nil
+	tx.snapshot = true
+	return tx, nil
 }
 
 // stmt returns q prepared in this transaction; statements close with it.
