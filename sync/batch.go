@@ -167,6 +167,13 @@ func (w *Worker) commitBatch(tx *sqlTx, outcomes []outcome, now time.Time) error
 		return fmt.Errorf("commit: %w", err)
 	}
 	w.forgetParsed(outcomes)
+	w.reportOutcomes(outcomes)
+	return nil
+}
+
+// reportOutcomes logs the deliveries a committed batch could not apply and
+// tells OnDone every outcome.
+func (w *Worker) reportOutcomes(outcomes []outcome) {
 	for _, o := range outcomes {
 		if o.err != nil {
 			w.log.Warn().Int64("delivery_id", o.d.ID).Str("provider", o.d.Provider).Str("status", o.status).
@@ -176,7 +183,6 @@ func (w *Worker) commitBatch(tx *sqlTx, outcomes []outcome, now time.Time) error
 			w.opts.OnDone(o.d.Provider, o.status)
 		}
 	}
-	return nil
 }
 
 // yieldAfter is how long a transaction applies before it lets webhooks

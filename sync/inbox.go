@@ -265,10 +265,22 @@ func insertDeliveries(ctx context.Context, db txBeginner, dialect string, ds []*
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	const cols = 10
+	results, err := insertDeliveryRows(ctx, tx, dialect, ds, inKeyOrder)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return results, nil
+}
+
+// insertDeliveryRows is insertDeliveries inside the caller's transaction.
+func insertDeliveryRows(ctx context.Context, tx *sql.Tx, dialect string, ds []*models.Delivery, inKeyOrder bool) ([]inboxResult, error) {
+	const cols = 11
 	var sb strings.Builder
 	sb.WriteString(`INSERT INTO deliveries (provider, dedup_key, event_type, headers, body, body_sha256,
-		status, error, attempts, received_at) VALUES `)
+		status, error, attempts, received_at, processed_at) VALUES `)
 	args := make([]any, 0, cols*len(ds))
 	n := 0
 	// Rows go in key order: two replicas inserting overlapping batches
@@ -294,7 +306,7 @@ func insertDeliveries(ctx context.Context, db txBeginner, dialect string, ds []*
 		}
 		sb.WriteByte(')')
 		args = append(args, d.Provider, d.DedupKey, d.EventType, d.Headers, d.Body, d.BodySHA256,
-			d.Status, d.Error, d.Attempts, d.ReceivedAt)
+			d.Status, d.Error, d.Attempts, d.ReceivedAt, d.ProcessedAt)
 	}
 	sb.WriteString(" ON CONFLICT (provider, dedup_key) DO NOTHING RETURNING id, provider, dedup_key")
 	rows, err := tx.QueryContext(ctx, sb.String(), args...)
@@ -333,9 +345,6 @@ func insertDeliveries(ctx context.Context, db txBeginner, dialect string, ds []*
 		}
 		results[k] = inboxResult{id: id, duplicate: true}
 		d.ID = id
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return results, nil
 }

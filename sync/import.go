@@ -1,0 +1,144 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/fanhook/fanhook/models"
+)
+
+// An import used to store its file's deliveries as pending and let the
+// worker claim, read back, apply and mark them. Each delivery's row (its
+// 1.2 KB body) was then written twice, its status indexes three times, and
+// on PostgreSQL the marking could not be a HOT update, so every index of
+// the table took a second entry. StoreAndApply instead inserts a batch's
+// new deliveries already processed and applies them in the same
+// transaction: their rows are written once, with their final status.
+
+// ImportBatch is a batch of an import's deliveries, prepared (dedup key,
+// checksum) and parsed: work that needs no database, so that it can be
+// done on one core while another batch is applied on the other.
+type ImportBatch struct {
+	deliveries []*models.Delivery
+	parsed     []parsedDelivery
+}
+
+// PrepareImport prepares and parses ds.
+func PrepareImport(ds []*models.Delivery) *ImportBatch {
+	b := &ImportBatch{deliveries: ds, parsed: make([]parsedDelivery, len(ds))}
+	for k, d := range ds {
+		PrepareDelivery(d)
+		d.Status, d.Attempts = models.StatusProcessed, 1
+		facts, err := ParseDelivery(d.Provider, d.Body, d.ReceivedAt)
+		b.parsed[k] = parsedDelivery{facts: facts, err: err}
+	}
+	return b
+}
+
+// Len is how many deliveries the batch holds.
+func (b *ImportBatch) Len() int { return len(b.deliveries) }
+
+// StoreAndApply stores the batch's deliveries, deduplicated like webhooks,
+// and applies the new ones in the same transaction. It returns how many
+// were new. A duplicate is not applied again: if it is still pending, the
+// worker applies it.
+func (w *Worker) StoreAndApply(ctx context.Context, b *ImportBatch) (int, error) {
+	n, err := w.storeAndApply(ctx, b, w.alwaysCareful)
+	if errors.Is(err, errRetryCarefully) {
+		return w.storeAndApply(ctx, b, true)
+	}
+	return n, err
+}
+
+func (w *Worker) storeAndApply(ctx context.Context, b *ImportBatch, careful bool) (int, error) {
+	now := w.opts.Now().UTC()
+	for _, d := range b.deliveries {
+		d.ProcessedAt = &now
+	}
+	tx, err := beginSQLTx(ctx, w.store)
+	if err != nil {
+		return 0, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.tx.Rollback()
+	if err := lockModelForBatch(tx); err != nil {
+		return 0, err
+	}
+	results, err := insertImported(ctx, tx, b.deliveries)
+	if err != nil {
+		return 0, err
+	}
+	var fresh []parsedDelivery
+	for k, r := range results {
+		if r.duplicate {
+			continue
+		}
+		p := b.parsed[k]
+		d := b.deliveries[k]
+		p.d = claimedDelivery{ID: r.id, Provider: d.Provider, Body: d.Body, ReceivedAt: d.ReceivedAt}
+		fresh = append(fresh, p)
+	}
+	if !careful {
+		tx.cache = newBatchCache(now, &w.ids)
+	}
+	// No time limit: every new delivery is stored as processed, so every
+	// one must be applied in this transaction.
+	outcomes, _, err := w.applyParsed(tx, fresh, careful, math.MaxInt64, now)
+	if err != nil {
+		return 0, err
+	}
+	if len(outcomes) != len(fresh) {
+		return 0, fmt.Errorf("import: %d of %d deliveries applied", len(outcomes), len(fresh))
+	}
+	if tx.cache != nil {
+		if err := tx.cache.flush(tx); err != nil {
+			return 0, errRetryCarefully
+		}
+		tx.cache = nil
+	}
+	if err := markExceptions(tx, outcomes); err != nil {
+		return 0, err
+	}
+	if err := tx.tx.Commit(); err != nil {
+		return 0, fmt.Errorf("commit: %w", err)
+	}
+	w.reportOutcomes(outcomes)
+	return len(fresh), nil
+}
+
+// insertImported inserts ds in statements of at most maxInsertRows rows:
+// SQLite takes at most 32,766 parameters a statement.
+func insertImported(ctx context.Context, tx *sqlTx, ds []*models.Delivery) ([]inboxResult, error) {
+	var results []inboxResult
+	for start := 0; start < len(ds); start += maxInsertRows {
+		r, err := insertDeliveryRows(ctx, tx.tx, tx.dialect, ds[start:min(len(ds), start+maxInsertRows)], false)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r...)
+	}
+	return results, nil
+}
+
+const maxInsertRows = 1000
+
+// markExceptions records the outcomes other than processed, the status
+// the deliveries were stored with: ignored, failed with its error, or
+// pending again after a conflict with a concurrent worker.
+func markExceptions(tx *sqlTx, outcomes []outcome) error {
+	for _, o := range outcomes {
+		if o.status == models.StatusProcessed && o.err == nil {
+			continue
+		}
+		msg := ""
+		if o.err != nil {
+			msg = o.err.Error()
+		}
+		if _, err := tx.exec(`UPDATE deliveries SET status = ?, error = ? WHERE id = ?`,
+			o.status, msg, o.d.ID); err != nil {
+			return fmt.Errorf("mark delivery %d: %w", o.d.ID, err)
+		}
+	}
+	return nil
+}
