@@ -268,7 +268,7 @@ func (w *Worker) applyOne(tx *sqlTx, p parsedDelivery, careful bool, now time.Ti
 		return o, nil
 	}
 	if !careful {
-		if err := applyFacts(tx, d.ID, d.Attempts == 0, p.facts, now); err != nil {
+		if err := w.applyFacts(tx, p, now); err != nil {
 			return o, errRetryCarefully
 		}
 		return o, nil
@@ -276,7 +276,7 @@ func (w *Worker) applyOne(tx *sqlTx, p parsedDelivery, careful bool, now time.Ti
 	if err := tx.execPrepared("SAVEPOINT apply_delivery"); err != nil {
 		return o, fmt.Errorf("savepoint: %w", err)
 	}
-	if o.err = applyFacts(tx, d.ID, d.Attempts == 0, p.facts, now); o.err != nil {
+	if o.err = w.applyFacts(tx, p, now); o.err != nil {
 		if err := tx.execPrepared("ROLLBACK TO SAVEPOINT apply_delivery"); err != nil {
 			return o, fmt.Errorf("rollback delivery %d: %w (after %v)", d.ID, err, o.err)
 		}
@@ -289,6 +289,13 @@ func (w *Worker) applyOne(tx *sqlTx, p parsedDelivery, careful bool, now time.Ti
 		return o, fmt.Errorf("release savepoint: %w", err)
 	}
 	return o, nil
+}
+
+func (w *Worker) applyFacts(tx *sqlTx, p parsedDelivery, now time.Time) error {
+	if w.failApplying != nil && w.failApplying(p.d.Body) {
+		return errors.New("failed by the test")
+	}
+	return applyFacts(tx, p.d.ID, p.d.Attempts == 0, p.facts, now)
 }
 
 // markDeliveries records the outcomes: the usual ones (processed, ignored)

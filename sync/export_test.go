@@ -9,3 +9,6 @@ func BeforeSnapshotWrite(w *Worker, f func()) { w.beforeSnapshotWrite = f }
 
 // AfterClaim runs f between each batch's claim and its model lock.
 func AfterClaim(w *Worker, f func()) { w.afterClaim = f }
+
+// FailApplying makes applying fail for the deliveries whose body f picks.
+func FailApplying(w *Worker, f func(body []byte) bool) { w.failApplying = f }

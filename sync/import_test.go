@@ -1,6 +1,7 @@
 package sync_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -134,6 +135,34 @@ func TestImportAppliesOnlyNewDeliveries(t *testing.T) {
 		}
 		if st, _, _ := status("msg-2"); st != models.StatusProcessed {
 			t.Fatalf("the webhook's delivery is %s after the drain", st)
+		}
+	})
+}
+
+// A delivery that fails to apply sends its batch back to the savepoint
+// after the insert, to be applied again a delivery at a time: it fails
+// alone, and every delivery stays stored.
+func TestImportFailsABadDeliveryAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		w := sync.NewWorker(store, zerolog.Nop(), sync.WorkerOptions{})
+		sync.FailApplying(w, func(body []byte) bool { return bytes.Contains(body, []byte(`"msg-2"`)) })
+		var ds []delivery
+		for k := range 5 {
+			ds = append(ds, delivery{"fixr", fixrTicketSold(k, k)})
+		}
+		if n := importBatches(t, w, len(ds), ds...); n != len(ds) {
+			t.Fatalf("%d new of %d", n, len(ds))
+		}
+		var failed []string
+		store.Read.Raw("SELECT dedup_key || ' ' || error FROM deliveries WHERE status = 'failed'").Scan(&failed)
+		if len(failed) != 1 || failed[0] != "msg-2:ticket_sold failed by the test" {
+			t.Fatalf("failed deliveries: %q", failed)
+		}
+		var processed, tickets int64
+		store.Read.Raw("SELECT COUNT(*) FROM deliveries WHERE status = 'processed'").Scan(&processed)
+		store.Read.Raw("SELECT COUNT(*) FROM tickets").Scan(&tickets)
+		if processed != 4 || tickets != 4 {
+			t.Fatalf("%d processed, %d tickets; want 4 and 4", processed, tickets)
 		}
 	})
 }

@@ -74,6 +74,8 @@ type Worker struct {
 	// its turn on the writer; afterClaim, between its claim and the model
 	// lock.
 	beforeSnapshotWrite, afterClaim func()
+	// failApplying, in tests, fails applying the deliveries it picks.
+	failApplying func(body []byte) bool
 	// behind is how long the last batch's oldest delivery had waited
 	// (nanoseconds; claimSize).
 	behind atomic.Int64
