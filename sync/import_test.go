@@ -139,9 +139,9 @@ func TestImportAppliesOnlyNewDeliveries(t *testing.T) {
 	})
 }
 
-// A delivery that fails to apply sends its batch back to the savepoint
-// after the insert, to be applied again a delivery at a time: it fails
-// alone, and every delivery stays stored.
+// A delivery that fails to apply sends its batch back, to be stored and
+// applied again a delivery at a time under savepoints: it fails alone, and
+// every delivery is stored.
 func TestImportFailsABadDeliveryAlone(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, store *models.Store) {
 		w := sync.NewWorker(store, zerolog.Nop(), sync.WorkerOptions{})
