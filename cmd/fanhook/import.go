@@ -167,45 +167,6 @@ type importer struct {
 func (imp *importer) storeAndApply(ctx context.Context, in io.Reader, size int64, log zerolog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan *fansync.ImportBatch)
-	var readErr error
-	go func() {
-		defer close(batches)
-		readErr = imp.read(ctx, in, size, func(ds []*models.Delivery) bool {
-			select {
-			case batches <- fansync.PrepareImport(ds):
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		})
-	}()
-	var normalized atomic.Int64
-	w := importWorker(imp.store, log, func() { normalized.Add(1) })
-	var applyErr error
-	for b := range batches {
-		if applyErr != nil {
-			continue // drain, so that the reader stops
-		}
-		n, err := w.StoreAndApply(ctx, b)
-		if err != nil {
-			applyErr = fmt.Errorf("store deliveries: %w", err)
-			cancel()
-			continue
-		}
-		imp.stats.inserted += n
-		imp.stats.duplicates += b.Len() - n
-	}
-	imp.stats.normalized += int(normalized.Load())
-	if applyErr != nil {
-		return applyErr
-	}
-	return readErr
-}
-
-// read parses the file's lines and hands them on batchSize at a time;
-// it stops when send returns false.
-func (imp *importer) read(ctx context.Context, in io.Reader, size int64, send func([]*models.Delivery) bool) error {
 	if imp.tty {
 		imp.bar = progressbar.NewOptions64(size,
 			progressbar.OptionSetWriter(imp.stderr),
@@ -215,8 +176,66 @@ func (imp *importer) read(ctx context.Context, in io.Reader, size int64, send fu
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(imp.stderr) }))
 	}
+	chunks := make(chan importChunk)
+	var readErr error
+	go func() {
+		defer close(chunks)
+		readErr = imp.read(ctx, in, func(ds []*models.Delivery, size int) bool {
+			c := importChunk{size: size}
+			if len(ds) > 0 {
+				c.batch = fansync.PrepareImport(ds)
+			}
+			select {
+			case chunks <- c:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
+	var normalized atomic.Int64
+	w := importWorker(imp.store, log, func() { normalized.Add(1) })
+	var applyErr error
+	for c := range chunks {
+		if applyErr != nil {
+			continue // drain, so that the reader stops
+		}
+		if c.batch != nil {
+			n, err := w.StoreAndApply(ctx, c.batch)
+			if err != nil {
+				applyErr = fmt.Errorf("store deliveries: %w", err)
+				cancel()
+				continue
+			}
+			imp.stats.inserted += n
+			imp.stats.duplicates += c.batch.Len() - n
+		}
+		if imp.bar != nil {
+			imp.bar.Add(c.size) // the bar shows what is committed
+		}
+	}
+	imp.stats.normalized += int(normalized.Load())
+	if applyErr != nil {
+		return applyErr
+	}
+	if readErr == nil && imp.bar != nil {
+		imp.bar.Finish()
+	}
+	return readErr
+}
+
+// importChunk is what the reader hands on: a batch (nil when the last
+// lines were all bad or blank) and the bytes of the file it covers.
+type importChunk struct {
+	batch *fansync.ImportBatch
+	size  int
+}
+
+// read parses the file's lines and hands them on batchSize at a time,
+// with the bytes they took; it stops when send returns false.
+func (imp *importer) read(ctx context.Context, in io.Reader, send func(ds []*models.Delivery, size int) bool) error {
 	r := bufio.NewReaderSize(in, 1<<20)
-	lineNo := 0
+	lineNo, size := 0, 0
 	var batch []*models.Delivery
 	for {
 		line, readErr := r.ReadBytes('\n')
@@ -225,9 +244,7 @@ func (imp *importer) read(ctx context.Context, in io.Reader, size int64, send fu
 		}
 		if len(line) > 0 {
 			lineNo++
-			if imp.bar != nil {
-				imp.bar.Add(len(line))
-			}
+			size += len(line)
 			if len(bytes.TrimSpace(line)) > 0 {
 				imp.stats.lines++
 				d, err := parseImportLine(line)
@@ -238,23 +255,19 @@ func (imp *importer) read(ctx context.Context, in io.Reader, size int64, send fu
 				}
 			}
 		}
-		if len(batch) >= imp.batchSize || (readErr != nil && len(batch) > 0) {
-			if !send(batch) {
+		if len(batch) >= imp.batchSize || (readErr != nil && size > 0) {
+			if !send(batch, size) {
 				return ctx.Err()
 			}
-			batch = nil
+			batch, size = nil, 0
 		}
 		if readErr != nil {
-			break
+			return nil
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}
-	if imp.bar != nil {
-		imp.bar.Finish()
-	}
-	return nil
 }
 
 func (imp *importer) reportBad(lineNo int, err error) {
