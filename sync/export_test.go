@@ -12,3 +12,7 @@ func AfterClaim(w *Worker, f func()) { w.afterClaim = f }
 
 // FailApplying makes applying fail for the deliveries whose body f picks.
 func FailApplying(w *Worker, f func(body []byte) bool) { w.failApplying = f }
+
+// SharedImportBatch sets how many deliveries an import commits a
+// transaction once it has seen another writer.
+func SharedImportBatch(w *Worker, n int) { w.sharedImportBatch = n }

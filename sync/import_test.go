@@ -166,3 +166,51 @@ func TestImportFailsABadDeliveryAlone(t *testing.T) {
 		}
 	})
 }
+
+// Beside another process writing the same SQLite file (a `serve`), an
+// import commits in smaller transactions, so that webhooks wait less;
+// alone, it keeps its large ones. Each import transaction counts itself in
+// model_version.
+func TestImportCommitsInPartsBesideAnotherWriter(t *testing.T) {
+	store := storetest.Open(t, models.DialectSQLite)
+	other, err := models.Open(context.Background(), store.URL, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	w := sync.NewWorker(store, zerolog.Nop(), sync.WorkerOptions{})
+	sync.SharedImportBatch(w, 2)
+	next := 0
+	transactions := func() int64 {
+		t.Helper()
+		before := modelVersion(t, store)
+		var ds []delivery
+		for range 4 {
+			next++
+			ds = append(ds, delivery{"fixr", fixrTicketSold(next, next)})
+		}
+		importBatches(t, w, len(ds), ds...)
+		return modelVersion(t, store) - before
+	}
+	for k := range 3 {
+		if n := transactions(); n != 1 {
+			t.Fatalf("import %d alone took %d transactions, want 1", k+1, n)
+		}
+	}
+	accept(t, other, delivery{"fixr", fixrTicketSold(1000, 1000)}) // a webhook, in another process
+	if n := transactions(); n != 1 {
+		t.Fatalf("the import that saw the other writer took %d transactions, want 1", n)
+	}
+	if n := transactions(); n != 2 {
+		t.Fatalf("the next import took %d transactions, want 2 (4 deliveries, 2 a transaction)", n)
+	}
+}
+
+func modelVersion(t *testing.T, store *models.Store) int64 {
+	t.Helper()
+	var v int64
+	if err := store.Read.Raw("SELECT version FROM model_version WHERE id = 1").Scan(&v).Error; err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
