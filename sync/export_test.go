@@ -15,4 +15,4 @@ func FailApplying(w *Worker, f func(body []byte) bool) { w.failApplying = f }
 
 // SharedImportBatch sets how many deliveries an import commits a
 // transaction once it has seen another writer.
-func SharedImportBatch(w *Worker, n int) { w.sharedImportBatch = n }
+func SharedImportBatch(w *Worker, n int) { w.imports.batch = n }

@@ -69,7 +69,7 @@ func (w *Worker) StoreAndApply(ctx context.Context, b *ImportBatch) (int, error)
 		if err != nil {
 			return total, err
 		}
-		if w.otherWriters.Load() {
+		if w.imports.otherWriters.Load() {
 			time.Sleep(sharedImportPause)
 		}
 	}
@@ -106,7 +106,7 @@ func (w *Worker) storeAndApply(ctx context.Context, b *ImportBatch, careful bool
 		p.d = claimedDelivery{ID: r.id, Provider: d.Provider, Body: d.Body, ReceivedAt: d.ReceivedAt}
 		fresh = append(fresh, p)
 	}
-	outcomes, err := w.applyAll(tx, fresh, careful)
+	outcomes, err := w.applyAll(tx, fresh, careful, now)
 	if err != nil {
 		return 0, err
 	}
@@ -117,9 +117,9 @@ func (w *Worker) storeAndApply(ctx context.Context, b *ImportBatch, careful bool
 	return len(fresh), nil
 }
 
-// applyAll applies every delivery given and records the exceptions.
-func (w *Worker) applyAll(tx *sqlTx, fresh []parsedDelivery, careful bool) ([]outcome, error) {
-	now := w.opts.Now().UTC()
+// applyAll applies every delivery given and records the exceptions, at
+// the time the deliveries were stored as processed.
+func (w *Worker) applyAll(tx *sqlTx, fresh []parsedDelivery, careful bool, now time.Time) ([]outcome, error) {
 	if !careful {
 		tx.cache = newBatchCache(now, &w.ids)
 	}

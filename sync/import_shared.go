@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/fanhook/fanhook/models"
@@ -28,6 +29,13 @@ const (
 	sharedImportPause = 25 * time.Millisecond
 )
 
+// importSharing is what an import knows of other writers of its file.
+type importSharing struct {
+	dataVersion  atomic.Int64 // at the import's last transaction
+	otherWriters atomic.Bool  // another connection committed between two
+	batch        int          // sharedImportBatch, or smaller in tests
+}
+
 // noteOtherWriters reads data_version in tx (SQLite) and remembers whether
 // another connection committed since the import's previous transaction.
 func (w *Worker) noteOtherWriters(tx *sqlTx) error {
@@ -38,8 +46,8 @@ func (w *Worker) noteOtherWriters(tx *sqlTx) error {
 	if err := tx.scanRow("PRAGMA data_version", nil, &v); err != nil {
 		return fmt.Errorf("read data_version: %w", err)
 	}
-	if last := w.dataVersion.Swap(v); last != 0 && last != v {
-		w.otherWriters.Store(true)
+	if last := w.imports.dataVersion.Swap(v); last != 0 && last != v {
+		w.imports.otherWriters.Store(true)
 	}
 	return nil
 }
@@ -47,11 +55,11 @@ func (w *Worker) noteOtherWriters(tx *sqlTx) error {
 // importParts is b whole, or in parts of the shared size once another
 // writer was seen.
 func (w *Worker) importParts(b *ImportBatch) []*ImportBatch {
-	size := w.sharedImportBatch
+	size := w.imports.batch
 	if size <= 0 {
 		size = sharedImportBatch
 	}
-	if !w.otherWriters.Load() || b.Len() <= size {
+	if !w.imports.otherWriters.Load() || b.Len() <= size {
 		return []*ImportBatch{b}
 	}
 	var parts []*ImportBatch

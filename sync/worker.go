@@ -76,11 +76,7 @@ type Worker struct {
 	beforeSnapshotWrite, afterClaim func()
 	// failApplying, in tests, fails applying the deliveries it picks.
 	failApplying func(body []byte) bool
-	// An import's view of other writers (import_shared.go); tests set
-	// sharedImportBatch smaller.
-	dataVersion       atomic.Int64
-	otherWriters      atomic.Bool
-	sharedImportBatch int
+	imports      importSharing // StoreAndApply's view of other writers
 	// behind is how long the last batch's oldest delivery had waited
 	// (nanoseconds; claimSize).
 	behind atomic.Int64
