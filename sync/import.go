@@ -61,9 +61,20 @@ func (b *ImportBatch) Len() int { return len(b.deliveries) }
 func (w *Worker) StoreAndApply(ctx context.Context, b *ImportBatch) (int, error) {
 	total := 0
 	for _, part := range w.importParts(b) {
-		n, err := w.storeAndApply(ctx, part, w.alwaysCareful)
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		// An interrupt stops the import between transactions, not inside
+		// one: given a context that can be cancelled, go-sqlite3 runs every
+		// statement and every row read on a goroutine of its own and waits
+		// for it, as serve's worker found before. 200,000 lines took 34.7 /
+		// 37.5 / 35.5 / 37.2 s against 38.7 / 41.9 / 44.8 / 39.7 s on
+		// SQLite, with a third of the context switches, and 46.8 / 41.3 s
+		// against 48.8 / 43.5 s on PostgreSQL, alternated.
+		txCtx := context.WithoutCancel(ctx)
+		n, err := w.storeAndApply(txCtx, part, w.alwaysCareful)
 		if errors.Is(err, errRetryCarefully) {
-			n, err = w.storeAndApply(ctx, part, true)
+			n, err = w.storeAndApply(txCtx, part, true)
 		}
 		total += n
 		if err != nil {

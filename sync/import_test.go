@@ -3,6 +3,7 @@ package sync_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -163,6 +164,28 @@ func TestImportFailsABadDeliveryAlone(t *testing.T) {
 		store.Read.Raw("SELECT COUNT(*) FROM tickets").Scan(&tickets)
 		if processed != 4 || tickets != 4 {
 			t.Fatalf("%d processed, %d tickets; want 4 and 4", processed, tickets)
+		}
+	})
+}
+
+// An interrupted import stops before its next transaction. Its
+// statements run without the context's cancellation (they are short, and
+// go-sqlite3 would run each on a goroutine of its own), so the import
+// checks the context itself.
+func TestImportStopsWhenCancelled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		w := sync.NewWorker(store, zerolog.Nop(), sync.WorkerOptions{})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		batch := []*models.Delivery{{Provider: "fixr", Body: fixrTicketSold(1, 1), ReceivedAt: receivedAt}}
+		n, err := w.StoreAndApply(ctx, sync.PrepareImport(batch))
+		if !errors.Is(err, context.Canceled) || n != 0 {
+			t.Fatalf("StoreAndApply on a cancelled context: %d new, %v; want 0 and context.Canceled", n, err)
+		}
+		var stored int64
+		store.Read.Raw("SELECT COUNT(*) FROM deliveries").Scan(&stored)
+		if stored != 0 {
+			t.Fatalf("%d deliveries stored after the interrupt", stored)
 		}
 	})
 }
