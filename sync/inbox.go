@@ -231,7 +231,7 @@ func (i *Inbox) commitBatch(first *inboxItem) {
 		for k, it := range batch {
 			ds[k] = it.d
 		}
-		results, err = insertDeliveries(ctx, conn, i.store.Dialect, ds, true)
+		results, err = insertDeliveries(uncancelledOnSQLite(ctx, i.store.Dialect), conn, i.store.Dialect, ds, true)
 		conn.Close()
 	}
 	if err != nil {

@@ -57,6 +57,17 @@ func beginSnapshotTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
 	return tx, nil
 }
 
+// uncancelledOnSQLite is ctx without its cancellation on SQLite, for
+// statements that are short anyway. Given a context that can be cancelled,
+// go-sqlite3 runs every statement and every row read on a goroutine of its
+// own and waits for it (pgx watches a context without one).
+func uncancelledOnSQLite(ctx context.Context, dialect string) context.Context {
+	if dialect == models.DialectSQLite {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 // stmt returns q prepared in this transaction; statements close with it.
 func (t *sqlTx) stmt(q string) (*sql.Stmt, error) {
 	if s, ok := t.stmts[q]; ok {
