@@ -164,8 +164,8 @@ type importer struct {
 // 200,000 lines took 41.4 s on SQLite and 37.5 / 43.7 s on PostgreSQL,
 // against 49.2 and 43.1 / 51.1 s storing them as pending beside a worker
 // that applied them (in transactions of 1,000).
-func (imp *importer) storeAndApply(ctx context.Context, in io.Reader, size int64, log zerolog.Logger) error {
-	ctx, cancel := context.WithCancel(ctx)
+func (imp *importer) storeAndApply(parent context.Context, in io.Reader, size int64, log zerolog.Logger) error {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	if imp.tty {
 		imp.bar = progressbar.NewOptions64(size,
@@ -180,8 +180,7 @@ func (imp *importer) storeAndApply(ctx context.Context, in io.Reader, size int64
 	var readErr error
 	go func() {
 		defer close(chunks)
-		readErr = imp.read(ctx, in, func(ds []*models.Delivery, size int) bool {
-			c := importChunk{size: size}
+		readErr = imp.read(ctx, in, func(ds []*models.Delivery, c importChunk) bool {
 			if len(ds) > 0 {
 				c.batch = fansync.PrepareImport(ds)
 			}
@@ -196,27 +195,41 @@ func (imp *importer) storeAndApply(ctx context.Context, in io.Reader, size int64
 	var normalized atomic.Int64
 	w := importWorker(imp.store, log, func() { normalized.Add(1) })
 	var applyErr error
-	for c := range chunks {
-		if applyErr != nil {
-			continue // drain, so that the reader stops
-		}
-		if c.batch != nil {
-			n, err := w.StoreAndApply(ctx, c.batch)
-			if err != nil {
-				applyErr = fmt.Errorf("store deliveries: %w", err)
-				cancel()
-				continue
+	committedLine := 0
+	// The loop stops at an interrupt without waiting for the reader, which
+	// may be blocked reading a pipe that stays open.
+	for readerDone := false; !readerDone && applyErr == nil && ctx.Err() == nil; {
+		select {
+		case c, ok := <-chunks:
+			if !ok {
+				readerDone = true
+				break
 			}
-			imp.stats.inserted += n
-			imp.stats.duplicates += c.batch.Len() - n
-		}
-		if imp.bar != nil {
-			imp.bar.Add(c.size) // the bar shows what is committed
+			if c.batch != nil {
+				n, err := w.StoreAndApply(ctx, c.batch)
+				if err != nil {
+					applyErr = fmt.Errorf("store deliveries: %w", err)
+					break
+				}
+				imp.stats.inserted += n
+				imp.stats.duplicates += c.batch.Len() - n
+			}
+			imp.stats.lines += c.lines
+			imp.stats.bad += c.bad
+			committedLine = c.lastLine
+			if imp.bar != nil {
+				imp.bar.Add(c.size) // the bar shows what is committed
+			}
+		case <-ctx.Done():
 		}
 	}
 	imp.stats.normalized += int(normalized.Load())
+	if parent.Err() != nil {
+		return fmt.Errorf("interrupted after line %d: the lines after it were not stored; "+
+			"import the file again to store them (the stored ones are skipped as duplicates)", committedLine)
+	}
 	if applyErr != nil {
-		return applyErr
+		return applyErr // the deferred cancel stops the reader
 	}
 	if readErr == nil && imp.bar != nil {
 		imp.bar.Finish()
@@ -225,17 +238,22 @@ func (imp *importer) storeAndApply(ctx context.Context, in io.Reader, size int64
 }
 
 // importChunk is what the reader hands on: a batch (nil when the last
-// lines were all bad or blank) and the bytes of the file it covers.
+// lines were all bad or blank), and the bytes and lines of the file it
+// covers. They are counted once the batch is committed, so that an
+// interrupted import reports what it stored.
 type importChunk struct {
-	batch *fansync.ImportBatch
-	size  int
+	batch      *fansync.ImportBatch
+	size       int
+	lines, bad int // lines that are not blank, and bad ones among them
+	lastLine   int // the number of the chunk's last line
 }
 
 // read parses the file's lines and hands them on batchSize at a time,
 // with the bytes they took; it stops when send returns false.
-func (imp *importer) read(ctx context.Context, in io.Reader, send func(ds []*models.Delivery, size int) bool) error {
+func (imp *importer) read(ctx context.Context, in io.Reader, send func(ds []*models.Delivery, c importChunk) bool) error {
 	r := bufio.NewReaderSize(in, 1<<20)
-	lineNo, size := 0, 0
+	lineNo := 0
+	var chunk importChunk
 	var batch []*models.Delivery
 	for {
 		line, readErr := r.ReadBytes('\n')
@@ -244,22 +262,24 @@ func (imp *importer) read(ctx context.Context, in io.Reader, send func(ds []*mod
 		}
 		if len(line) > 0 {
 			lineNo++
-			size += len(line)
+			chunk.size += len(line)
+			chunk.lastLine = lineNo
 			if len(bytes.TrimSpace(line)) > 0 {
-				imp.stats.lines++
+				chunk.lines++
 				d, err := parseImportLine(line)
 				if err != nil {
+					chunk.bad++
 					imp.reportBad(lineNo, err)
 				} else {
 					batch = append(batch, d)
 				}
 			}
 		}
-		if len(batch) >= imp.batchSize || (readErr != nil && size > 0) {
-			if !send(batch, size) {
+		if len(batch) >= imp.batchSize || (readErr != nil && chunk.size > 0) {
+			if !send(batch, chunk) {
 				return ctx.Err()
 			}
-			batch, size = nil, 0
+			batch, chunk = nil, importChunk{}
 		}
 		if readErr != nil {
 			return nil
@@ -271,7 +291,6 @@ func (imp *importer) read(ctx context.Context, in io.Reader, send func(ds []*mod
 }
 
 func (imp *importer) reportBad(lineNo int, err error) {
-	imp.stats.bad++
 	if imp.bar != nil {
 		imp.bar.Clear()
 	}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fanhook/fanhook/models"
+	"github.com/fanhook/fanhook/models/storetest"
+)
+
+// An interrupted import stops after the transaction in progress and says
+// which lines it stored: the summary counts them, not the lines it had read
+// ahead, and the error names the last one.
+func TestImportInterruptedSaysWhatItStored(t *testing.T) {
+	dbURL := storetest.URL(t, models.DialectSQLite)
+	cmd := exec.Command(fanhookBinary(t), "import", "-")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FANHOOK_DATABASE_URL=" + dbURL}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	// One whole batch, which the import commits, and a few lines more,
+	// which it holds until its batch fills or the input ends.
+	var lines strings.Builder
+	for k := range importBatchSQLite + 7 {
+		fmt.Fprintf(&lines, `{"provider": "fixr", "received_at": "2024-01-02T03:04:05Z", "body": `+
+			`{"event": "customer_updated", "message_id": "int-%d", "created": "2024-01-02T03:04:05UTC", `+
+			`"payload": {"user_uuid": "int-%d"}}}`+"\n", k, k)
+	}
+	if _, err := stdin.Write([]byte(lines.String())); err != nil {
+		t.Fatal(err)
+	}
+	store := openTestStore(t, dbURL)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var stored int64
+		store.Read.Raw("SELECT COUNT(*) FROM deliveries").Scan(&stored)
+		if stored == importBatchSQLite {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deliveries stored after 30 s, want %d", stored, importBatchSQLite)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+		t.Fatalf("interrupted import: %v, want exit status 1; stderr %q", err, stderr.String())
+	}
+	want := fmt.Sprintf("imported %d lines: %d new, 0 duplicates, 0 bad", importBatchSQLite, importBatchSQLite)
+	if !strings.Contains(stdout.String(), want) {
+		t.Errorf("summary %q, want %q", stdout.String(), want)
+	}
+	if want := fmt.Sprintf("interrupted after line %d: ", importBatchSQLite); !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
