@@ -64,14 +64,16 @@ func (w *Worker) StoreAndApply(ctx context.Context, b *ImportBatch) (int, error)
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		// An interrupt stops the import between transactions, not inside
-		// one: given a context that can be cancelled, go-sqlite3 runs every
-		// statement and every row read on a goroutine of its own and waits
-		// for it, as serve's worker found before. 200,000 lines took 34.7 /
-		// 37.5 / 35.5 / 37.2 s against 38.7 / 41.9 / 44.8 / 39.7 s on
-		// SQLite, with a third of the context switches, and 46.8 / 41.3 s
-		// against 48.8 / 43.5 s on PostgreSQL, alternated.
-		txCtx := context.WithoutCancel(ctx)
+		// On SQLite an interrupt stops the import between transactions,
+		// not inside one: given a context that can be cancelled,
+		// go-sqlite3 runs every statement and every row read on a
+		// goroutine of its own and waits for it, as serve's worker found
+		// before. 200,000 lines took 34.7 / 37.5 / 35.5 / 37.2 s against
+		// 38.7 / 41.9 / 44.8 / 39.7 s, alternated, with a third of the
+		// context switches. PostgreSQL keeps the context, so that an
+		// interrupt also ends a wait for the model lock (pgx watches a
+		// context without a goroutine).
+		txCtx := uncancelledOnSQLite(ctx, w.store.Dialect)
 		n, err := w.storeAndApply(txCtx, part, w.alwaysCareful)
 		if errors.Is(err, errRetryCarefully) {
 			n, err = w.storeAndApply(txCtx, part, true)

@@ -168,7 +168,7 @@ func TestImportFailsABadDeliveryAlone(t *testing.T) {
 	})
 }
 
-// An interrupted import stops before its next transaction. Its
+// An interrupted import stops before its next transaction. On SQLite its
 // statements run without the context's cancellation (they are short, and
 // go-sqlite3 would run each on a goroutine of its own), so the import
 // checks the context itself.
