@@ -97,7 +97,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
 	writer := openSQLiteDB(SQLiteDSN(path, false),
-		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", WriterCheckpointPages),
+		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerCheckpointPages),
 		// A statement that writes many rows inside a transaction keeps a
 		// journal of the pages it changed, to undo itself alone; past 64 KiB
 		// SQLite moves it to a temporary file. The worker's multi-row

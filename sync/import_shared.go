@@ -46,15 +46,8 @@ func (w *Worker) noteOtherWriters(tx *sqlTx) error {
 	if err := tx.scanRow("PRAGMA data_version", nil, &v); err != nil {
 		return fmt.Errorf("read data_version: %w", err)
 	}
-	if last := w.imports.dataVersion.Swap(v); last != 0 && last != v && !w.imports.otherWriters.Swap(true) {
-		// An import alone lets the WAL grow before its writer copies it
-		// into the file itself (`fanhook import` raises the threshold);
-		// beside another writer, that copy would fall to the other's
-		// commits, a webhook's among them.
-		pragma := fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", models.WriterCheckpointPages)
-		if _, err := tx.exec(pragma); err != nil {
-			return fmt.Errorf("lower wal_autocheckpoint: %w", err)
-		}
+	if last := w.imports.dataVersion.Swap(v); last != 0 && last != v {
+		w.imports.otherWriters.Store(true)
 	}
 	return nil
 }
