@@ -57,7 +57,7 @@ func (b *ImportBatch) Len() int { return len(b.deliveries) }
 // back-and-forth between Go and the backend that the insert slowed.
 //
 // Beside another writer on SQLite, the batch is committed in parts
-// (import_shared.go).
+// (import_shared.go). Calls must not overlap.
 func (w *Worker) StoreAndApply(ctx context.Context, b *ImportBatch) (int, error) {
 	total := 0
 	for _, part := range w.importParts(b) {
@@ -82,7 +82,7 @@ func (w *Worker) StoreAndApply(ctx context.Context, b *ImportBatch) (int, error)
 		if err != nil {
 			return total, err
 		}
-		if w.imports.otherWriters.Load() {
+		if w.imports.otherWriters {
 			time.Sleep(sharedImportPause)
 		}
 	}

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/fanhook/fanhook/models"
@@ -29,11 +28,12 @@ const (
 	sharedImportPause = 25 * time.Millisecond
 )
 
-// importSharing is what an import knows of other writers of its file.
+// importSharing is what an import knows of other writers of its file. One
+// goroutine imports (StoreAndApply), so plain fields do.
 type importSharing struct {
-	dataVersion  atomic.Int64 // at the import's last transaction
-	otherWriters atomic.Bool  // another connection committed between two
-	batch        int          // sharedImportBatch, or smaller in tests
+	dataVersion  int64 // at the import's last transaction
+	otherWriters bool  // another connection committed between two
+	batch        int   // sharedImportBatch, or smaller in tests
 }
 
 // noteOtherWriters reads data_version in tx (SQLite) and remembers whether
@@ -46,9 +46,10 @@ func (w *Worker) noteOtherWriters(tx *sqlTx) error {
 	if err := tx.scanRow("PRAGMA data_version", nil, &v); err != nil {
 		return fmt.Errorf("read data_version: %w", err)
 	}
-	if last := w.imports.dataVersion.Swap(v); last != 0 && last != v {
-		w.imports.otherWriters.Store(true)
+	if last := w.imports.dataVersion; last != 0 && last != v {
+		w.imports.otherWriters = true
 	}
+	w.imports.dataVersion = v
 	return nil
 }
 
@@ -59,7 +60,7 @@ func (w *Worker) importParts(b *ImportBatch) []*ImportBatch {
 	if size <= 0 {
 		size = sharedImportBatch
 	}
-	if !w.imports.otherWriters.Load() || b.Len() <= size {
+	if !w.imports.otherWriters || b.Len() <= size {
 		return []*ImportBatch{b}
 	}
 	var parts []*ImportBatch

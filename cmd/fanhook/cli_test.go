@@ -17,11 +17,7 @@ import (
 // stdout, stderr and the exit status.
 func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(fanhookBinary(t), args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd := fanhookCommand(t, env, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -111,6 +111,18 @@ func getStatus(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
+// fanhookCommand is the fanhook binary with args, and env as its only
+// environment beside PATH.
+func fanhookCommand(t *testing.T, env map[string]string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(fanhookBinary(t), args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
+}
+
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
 	t.Helper()
@@ -174,11 +186,8 @@ type server struct {
 // environment but PATH) and waits until it listens.
 func startServer(t *testing.T, env map[string]string) *server {
 	t.Helper()
-	cmd := exec.Command(fanhookBinary(t), "serve")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FANHOOK_ADDR=127.0.0.1:0"}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd := fanhookCommand(t, env, "serve")
+	cmd.Env = append(cmd.Env, "FANHOOK_ADDR=127.0.0.1:0")
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -155,6 +155,8 @@ type importer struct {
 	batchSize int
 	bar       *progressbar.ProgressBar
 	stats     importStats
+	// committedLine is the number of the last line committed.
+	committedLine int
 }
 
 // storeAndApply stores the file's deliveries and applies the new ones,
@@ -199,7 +201,6 @@ func (imp *importer) storeAndApply(parent context.Context, in io.Reader, size in
 	var normalized atomic.Int64
 	w := importWorker(imp.store, log, func() { normalized.Add(1) })
 	var applyErr error
-	committedLine := 0
 	// The loop stops at an interrupt without waiting for the reader, which
 	// may be blocked reading a pipe that stays open.
 	for readerDone := false; !readerDone && applyErr == nil && ctx.Err() == nil; {
@@ -207,30 +208,16 @@ func (imp *importer) storeAndApply(parent context.Context, in io.Reader, size in
 		case c, ok := <-chunks:
 			if !ok {
 				readerDone = true
-				break
+				continue
 			}
-			if c.batch != nil {
-				n, err := w.StoreAndApply(ctx, c.batch)
-				if err != nil {
-					applyErr = fmt.Errorf("store deliveries: %w", err)
-					break
-				}
-				imp.stats.inserted += n
-				imp.stats.duplicates += c.batch.Len() - n
-			}
-			imp.stats.lines += c.lines
-			imp.stats.bad += c.bad
-			committedLine = c.lastLine
-			if imp.bar != nil {
-				imp.bar.Add(c.size) // the bar shows what is committed
-			}
+			applyErr = imp.commit(ctx, w, c)
 		case <-ctx.Done():
 		}
 	}
 	imp.stats.normalized += int(normalized.Load())
 	if parent.Err() != nil {
 		return fmt.Errorf("interrupted after line %d: the lines after it were not stored; "+
-			"import the file again to store them (the stored ones are skipped as duplicates)", committedLine)
+			"import the file again to store them (the stored ones are skipped as duplicates)", imp.committedLine)
 	}
 	if applyErr != nil {
 		return applyErr // the deferred cancel stops the reader
@@ -239,6 +226,26 @@ func (imp *importer) storeAndApply(parent context.Context, in io.Reader, size in
 		imp.bar.Finish()
 	}
 	return readErr
+}
+
+// commit stores and applies a chunk's batch, then counts its lines as
+// stored.
+func (imp *importer) commit(ctx context.Context, w *fansync.Worker, c importChunk) error {
+	if c.batch != nil {
+		n, err := w.StoreAndApply(ctx, c.batch)
+		if err != nil {
+			return fmt.Errorf("store deliveries: %w", err)
+		}
+		imp.stats.inserted += n
+		imp.stats.duplicates += c.batch.Len() - n
+	}
+	imp.stats.lines += c.lines
+	imp.stats.bad += c.bad
+	imp.committedLine = c.lastLine
+	if imp.bar != nil {
+		imp.bar.Add(c.size) // the bar shows what is committed
+	}
+	return nil
 }
 
 // importChunk is what the reader hands on: a batch (nil when the last

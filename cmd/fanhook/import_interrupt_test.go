@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -19,8 +18,7 @@ import (
 // ahead, and the error names the last one.
 func TestImportInterruptedSaysWhatItStored(t *testing.T) {
 	dbURL := storetest.URL(t, models.DialectSQLite)
-	cmd := exec.Command(fanhookBinary(t), "import", "-")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FANHOOK_DATABASE_URL=" + dbURL}
+	cmd := fanhookCommand(t, map[string]string{"FANHOOK_DATABASE_URL": dbURL}, "import", "-")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -44,18 +42,10 @@ func TestImportInterruptedSaysWhatItStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := openTestStore(t, dbURL)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var stored int64
-		store.Read.Raw("SELECT COUNT(*) FROM deliveries").Scan(&stored)
-		if stored == importBatchSQLite {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d deliveries stored after 30 s, want %d", stored, importBatchSQLite)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, 30*time.Second, "the first batch to be stored", func() (bool, error) {
+		n, err := countWhere(t, store, "1 = 1")
+		return n == importBatchSQLite, err
+	})
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
