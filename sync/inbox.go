@@ -23,7 +23,8 @@ var ErrUnavailable = errors.New("store unavailable")
 
 // InboxOptions tune the inbox; zero values are sensible.
 type InboxOptions struct {
-	// OnCommit runs after each committed batch (wakes the worker).
+	// OnCommit runs after each committed batch, before its deliveries are
+	// answered (wakes the worker).
 	OnCommit func()
 	// MaxBatch caps the deliveries written in one transaction (default 256).
 	MaxBatch int
@@ -238,15 +239,17 @@ func (i *Inbox) commitBatch(first *inboxItem) {
 		i.log.Error().Err(err).Int("batch", len(batch)).Msg("inbox commit failed")
 		err = fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
+	// Before the answers, so that whoever got one can count on it: two
+	// inbox tests read their commit counter in between, and once failed.
+	if err == nil && i.opts.OnCommit != nil {
+		i.opts.OnCommit()
+	}
 	for k, it := range batch {
 		if err != nil {
 			it.result <- inboxResult{err: err}
 			continue
 		}
 		it.result <- results[k]
-	}
-	if err == nil && i.opts.OnCommit != nil {
-		i.opts.OnCommit()
 	}
 }
 
