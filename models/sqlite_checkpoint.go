@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -12,7 +13,7 @@ import (
 // connection, while every webhook waits. A checkpointer on a connection of
 // its own copies committed pages every checkpointInterval instead, beside
 // the writer (a PASSIVE checkpoint takes no writer lock). The writer keeps
-// an automatic checkpoint, now every writerCheckpointPages: by then nearly
+// an automatic checkpoint, now every WriterCheckpointPages: by then nearly
 // every page is copied already, so it costs little, and it is what lets the
 // next write start the WAL file over, which keeps it bounded.
 //
@@ -31,8 +32,25 @@ import (
 const (
 	checkpointInterval     = 10 * time.Millisecond
 	idleCheckpointInterval = 160 * time.Millisecond
-	writerCheckpointPages  = 4000
 )
+
+// WriterCheckpointPages is the writer's wal_autocheckpoint. An import alone
+// on its file raises its own (sync.ImportCheckpointPages).
+const WriterCheckpointPages = 4000
+
+// SetWriterCheckpointPages sets how many pages the SQLite writer lets the
+// WAL hold before it checkpoints them itself; it does nothing on
+// PostgreSQL. The writer is one connection, kept open, so the setting lasts
+// until it is set again.
+func (s *Store) SetWriterCheckpointPages(ctx context.Context, pages int) error {
+	if s.Dialect != DialectSQLite {
+		return nil
+	}
+	if _, err := s.SQL().ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", pages)); err != nil {
+		return fmt.Errorf("set wal_autocheckpoint: %w", err)
+	}
+	return nil
+}
 
 // checkpointer copies the WAL into the database file until stopped.
 type checkpointer struct {

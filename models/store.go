@@ -42,6 +42,7 @@ type Store struct {
 	URL     string
 
 	checkpoints *checkpointer // SQLite only
+	presence    *presence     // SQLite only: see presence.go
 }
 
 // Options tune Open; zero values are sensible.
@@ -97,7 +98,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
 	writer := openSQLiteDB(SQLiteDSN(path, false),
-		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerCheckpointPages),
+		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", WriterCheckpointPages),
 		// A statement that writes many rows inside a transaction keeps a
 		// journal of the pages it changed, to undo itself alone; past 64 KiB
 		// SQLite moves it to a temporary file. The worker's multi-row
@@ -127,7 +128,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	rdb.SetMaxOpenConns(4)
 	rdb.SetMaxIdleConns(4)
 	return &Store{DB: w, Read: r, Dialect: DialectSQLite, URL: "sqlite:" + path,
-		checkpoints: startCheckpointer(path)}, nil
+		checkpoints: startCheckpointer(path), presence: announcePresence(path)}, nil
 }
 
 func openPostgres(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
@@ -202,6 +203,7 @@ func (s *Store) Close() error {
 			break
 		}
 	}
+	errs = append(errs, s.presence.Close())
 	return errors.Join(errs...)
 }
 

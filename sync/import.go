@@ -59,6 +59,9 @@ func (b *ImportBatch) Len() int { return len(b.deliveries) }
 // Beside another writer on SQLite, the batch is committed in parts
 // (import_shared.go). Calls must not overlap.
 func (w *Worker) StoreAndApply(ctx context.Context, b *ImportBatch) (int, error) {
+	if err := w.noteOtherWriters(ctx); err != nil {
+		return 0, err
+	}
 	total := 0
 	for _, part := range w.importParts(b) {
 		if err := ctx.Err(); err != nil {
@@ -99,9 +102,6 @@ func (w *Worker) storeAndApply(ctx context.Context, b *ImportBatch, careful bool
 		return 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.tx.Rollback()
-	if err := w.noteOtherWriters(tx); err != nil {
-		return 0, err
-	}
 	if err := lockModelForBatch(tx); err != nil {
 		return 0, err
 	}
