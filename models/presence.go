@@ -19,11 +19,13 @@ type presence struct {
 // PresenceFile is the lock file beside a SQLite database at path.
 func PresenceFile(path string) string { return path + "-lock" }
 
+// SeesOtherStores reports whether OpenElsewhere can tell: on SQLite, where
+// the lock file could be opened and the system has flock.
+func (s *Store) SeesOtherStores() bool { return s.presence != nil }
+
 // OpenElsewhere reports whether another store, in this process or another,
-// has this SQLite file open. It is false on PostgreSQL, and where the lock
-// file could not be opened (a read-only directory) or the system has no
-// flock; SQLite's data_version still tells the import of other writers
-// there, later.
+// has this SQLite file open. It is false where it cannot tell
+// (SeesOtherStores), PostgreSQL included.
 func (s *Store) OpenElsewhere() (bool, error) {
 	if s.presence == nil {
 		return false, nil

@@ -15,7 +15,8 @@ import (
 // locks (fcntl's, on other files) are not touched. The kernel drops the
 // lock when the process ends, however it ends.
 func announcePresence(path string) *presence {
-	f, err := os.OpenFile(PresenceFile(path), os.O_RDWR|os.O_CREATE, 0o644)
+	// Read-only is enough for flock, so a file another user created serves.
+	f, err := os.OpenFile(PresenceFile(path), os.O_RDONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil
 	}

@@ -98,11 +98,15 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	ctx, cancel := interruptible(ctx)
 	defer cancel()
 
-	if err := c.store.SetWriterCheckpointPages(ctx, importCheckpointPages); err != nil {
-		fmt.Fprintf(stderr, "fanhook import: %v\n", err)
-		return 1
+	// Only where the import can tell that a serve opens the file: SQLite's
+	// data_version alone tells it too late (sync/import_shared.go).
+	if c.store.SeesOtherStores() {
+		if err := c.store.SetWriterCheckpointPages(ctx, importCheckpointPages); err != nil {
+			fmt.Fprintf(stderr, "fanhook import: %v\n", err)
+			return 1
+		}
+		defer c.store.SetWriterCheckpointPages(context.WithoutCancel(ctx), models.WriterCheckpointPages)
 	}
-	defer c.store.SetWriterCheckpointPages(context.WithoutCancel(ctx), models.WriterCheckpointPages)
 	imp := &importer{store: c.store, stderr: stderr, tty: isTerminal(stderr), batchSize: importBatch}
 	if c.store.Dialect == models.DialectSQLite {
 		imp.batchSize = importBatchSQLite
