@@ -16,8 +16,8 @@ type presence struct {
 	file *os.File
 }
 
-// PresenceFile is the lock file beside a SQLite database at path.
-func PresenceFile(path string) string { return path + "-lock" }
+// presenceFile is the lock file beside a SQLite database at path.
+func presenceFile(path string) string { return path + "-lock" }
 
 // SeesOtherStores reports whether OpenElsewhere can tell: on SQLite, where
 // the lock file could be opened and the system has flock.

@@ -16,7 +16,7 @@ import (
 // lock when the process ends, however it ends.
 func announcePresence(path string) *presence {
 	// Read-only is enough for flock, so a file another user created serves.
-	f, err := os.OpenFile(PresenceFile(path), os.O_RDONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(presenceFile(path), os.O_RDONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil
 	}

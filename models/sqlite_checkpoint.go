@@ -35,7 +35,7 @@ const (
 )
 
 // WriterCheckpointPages is the writer's wal_autocheckpoint. An import alone
-// on its file raises its own (sync.ImportCheckpointPages).
+// on its file raises its own (cmd/fanhook: importCheckpointPages).
 const WriterCheckpointPages = 4000
 
 // SetWriterCheckpointPages sets how many pages the SQLite writer lets the

@@ -13,7 +13,7 @@ import (
 // file then kept its webhooks waiting that long. So before each of its
 // batches an import asks whether it shares the file: whether another
 // fanhook process has it open (models.Store.OpenElsewhere), or whether
-// another connection committed since its previous transaction (SQLite's
+// another connection committed since its previous batch (SQLite's
 // data_version, for writers that are not fanhook). From then on the import
 // commits sharedImportBatch deliveries a transaction and pauses
 // sharedImportPause after each: a webhook waiting for the lock polls it at

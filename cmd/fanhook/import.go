@@ -44,7 +44,7 @@ const (
 // 50,000 pages (200 MB) the checkpointer copies most of it beside the
 // writer. 200,000 lines, alternated: 31.8 / 30.8 s against 34.3 / 37.3 s,
 // commits 1.5 s in all against 5.0; 1,000,000 lines 208.0 / 206.8 s
-// against 224.5 / 231.1 s, the -wal file at most 305 MB. Beside another
+// against 224.5 / 231.1 s, the -wal file at most 299-305 MB. Beside another
 // process the import goes back to serve's threshold at once
 // (sync/import_shared.go), so that webhooks do not wait on it.
 const importCheckpointPages = 50_000
