@@ -271,3 +271,15 @@ func checkNoLeaks(t *testing.T, log string, secrets ...string) {
 		}
 	}
 }
+
+// customerLines is n import lines of FIXR customer_updated deliveries whose
+// ids start with run, so that each run's lines are new.
+func customerLines(run string, n int) string {
+	var b strings.Builder
+	for k := range n {
+		fmt.Fprintf(&b, `{"provider": "fixr", "received_at": "2024-01-02T03:04:05Z", "body": `+
+			`{"event": "customer_updated", "message_id": "%s-%d", "created": "2024-01-02T03:04:05UTC", `+
+			`"payload": {"user_uuid": "%s-%d"}}}`+"\n", run, k, run, k)
+	}
+	return b.String()
+}

@@ -32,13 +32,7 @@ func TestImportInterruptedSaysWhatItStored(t *testing.T) {
 
 	// One whole batch, which the import commits, and a few lines more,
 	// which it holds until its batch fills or the input ends.
-	var lines strings.Builder
-	for k := range importBatchSQLite + 7 {
-		fmt.Fprintf(&lines, `{"provider": "fixr", "received_at": "2024-01-02T03:04:05Z", "body": `+
-			`{"event": "customer_updated", "message_id": "int-%d", "created": "2024-01-02T03:04:05UTC", `+
-			`"payload": {"user_uuid": "int-%d"}}}`+"\n", k, k)
-	}
-	if _, err := stdin.Write([]byte(lines.String())); err != nil {
+	if _, err := stdin.Write([]byte(customerLines("int", importBatchSQLite+7))); err != nil {
 		t.Fatal(err)
 	}
 	store := openTestStore(t, dbURL)

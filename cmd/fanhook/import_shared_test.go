@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/fanhook/fanhook/models"
@@ -19,19 +17,10 @@ func TestImportBesideServeCommitsInParts(t *testing.T) {
 	dbURL := storetest.URL(t, models.DialectSQLite)
 	env := map[string]string{"FANHOOK_DATABASE_URL": dbURL}
 	const lines = 2500 // half a batch alone; three transactions beside serve
-	file := func(run string) string {
-		var b strings.Builder
-		for k := range lines {
-			fmt.Fprintf(&b, `{"provider": "fixr", "received_at": "2024-01-02T03:04:05Z", "body": `+
-				`{"event": "customer_updated", "message_id": "%s-%d", "created": "2024-01-02T03:04:05UTC", `+
-				`"payload": {"user_uuid": "%s-%d"}}}`+"\n", run, k, run, k)
-		}
-		return b.String()
-	}
 	transactions := func(run string) int64 {
 		t.Helper()
 		before := modelVersion(t, dbURL)
-		if _, stderr, code := runCLI(t, env, file(run), "import", "-"); code != 0 {
+		if _, stderr, code := runCLI(t, env, customerLines(run, lines), "import", "-"); code != 0 {
 			t.Fatalf("import %s: exit %d: %s", run, code, stderr)
 		}
 		return modelVersion(t, dbURL) - before
