@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/fanhook/fanhook/models"
@@ -68,6 +69,8 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 		return 0, 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.tx.Rollback()
+	now := w.opts.Now().UTC()
+	premarked := false
 	if w.store.Dialect == models.DialectPostgres {
 		batch, err := claim(ctx, tx.tx, w.store.Dialect, q, args...)
 		if err != nil {
@@ -77,8 +80,13 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 		if w.afterClaim != nil {
 			w.afterClaim()
 		}
+		if premarked, err = w.markBeforeLock(tx, q, parsed, now); err != nil {
+			return 0, 0, err
+		}
+		if premarked {
+			maxTime = math.MaxInt64
+		}
 	}
-	now := w.opts.Now().UTC()
 	if err := lockModelForBatch(tx); err != nil {
 		return 0, 0, err
 	}
@@ -105,7 +113,7 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := w.commitBatch(tx, outcomes, now); err != nil {
+	if err := w.commitBatch(tx, outcomes, now, premarked); err != nil {
 		return 0, 0, err
 	}
 	return len(outcomes), lastID, nil
@@ -152,15 +160,20 @@ func (w *Worker) applyParsed(tx *sqlTx, parsed []parsedDelivery, careful bool, m
 }
 
 // commitBatch writes what the batch's cache holds, marks the deliveries
-// and commits, then reports the outcomes.
-func (w *Worker) commitBatch(tx *sqlTx, outcomes []outcome, now time.Time) error {
+// (only the exceptions, if they were premarked processed) and commits,
+// then reports the outcomes.
+func (w *Worker) commitBatch(tx *sqlTx, outcomes []outcome, now time.Time, premarked bool) error {
 	if tx.cache != nil {
 		if err := tx.cache.flush(tx); err != nil {
 			return errRetryCarefully
 		}
 		tx.cache = nil
 	}
-	if err := markDeliveries(tx, outcomes, now); err != nil {
+	mark := func() error { return markDeliveries(tx, outcomes, now) }
+	if premarked {
+		mark = func() error { return markExceptions(tx, outcomes) }
+	}
+	if err := mark(); err != nil {
 		return err
 	}
 	if err := tx.tx.Commit(); err != nil {
@@ -313,15 +326,49 @@ func markDeliveries(tx *sqlTx, outcomes []outcome, now time.Time) error {
 		}
 	}
 	for status, ids := range ok {
-		join, set, err := idSetJoin(tx.dialect, ids)
-		if err != nil {
+		if err := markStatus(tx, status, ids, now); err != nil {
 			return err
 		}
-		q := `UPDATE deliveries SET status = ?, error = '', attempts = attempts + 1, processed_at = ?
-			WHERE id IN (SELECT t.id FROM deliveries t ` + join + `)`
-		if _, err := tx.exec(q, append([]any{status, now}, set...)...); err != nil {
-			return fmt.Errorf("mark deliveries %s: %w", status, err)
-		}
+	}
+	return nil
+}
+
+// markBeforeLock marks a PostgreSQL worker's claimed deliveries processed
+// before its transaction takes the model lock, while another batch holds
+// it: the claim is locked (FOR UPDATE SKIP LOCKED), and the exceptions
+// are recorded after applying (markExceptions). Marking had taken a tenth
+// of the time the lock was held. Every claimed delivery must then be
+// applied: no time limit, and no yielding (serve sets Yield on SQLite
+// only). A burst, alternated with the build that marked them under the
+// lock: its backlog drained in 3.6-4.0 s against 4.75-5.33 s, and
+// webhooks got 0.120-0.126 of the ceiling against 0.124-0.134, p99
+// 23.1-24.4 against 20.2-23.4 ms, as normalization took more of the cores.
+func (w *Worker) markBeforeLock(tx *sqlTx, q string, parsed []parsedDelivery, now time.Time) (bool, error) {
+	if q != lockedPendingQuery || len(parsed) == 0 || w.opts.Yield != nil {
+		return false, nil
+	}
+	return true, markProcessed(tx, parsed, now)
+}
+
+// markProcessed marks every parsed delivery processed, as applied once.
+func markProcessed(tx *sqlTx, parsed []parsedDelivery, now time.Time) error {
+	ids := make([]int64, len(parsed))
+	for k, p := range parsed {
+		ids[k] = p.d.ID
+	}
+	return markStatus(tx, models.StatusProcessed, ids, now)
+}
+
+// markStatus gives the deliveries ids status, as applied once more.
+func markStatus(tx *sqlTx, status string, ids []int64, now time.Time) error {
+	join, set, err := idSetJoin(tx.dialect, ids)
+	if err != nil {
+		return err
+	}
+	q := `UPDATE deliveries SET status = ?, error = '', attempts = attempts + 1, processed_at = ?
+		WHERE id IN (SELECT t.id FROM deliveries t ` + join + `)`
+	if _, err := tx.exec(q, append([]any{status, now}, set...)...); err != nil {
+		return fmt.Errorf("mark deliveries %s: %w", status, err)
 	}
 	return nil
 }

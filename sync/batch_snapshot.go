@@ -71,7 +71,7 @@ func (w *Worker) applyOnSnapshot(ctx context.Context, parsed []parsedDelivery, m
 		return 0, 0, true, err
 	}
 	tx.cache = snap.cache
-	if err := w.commitBatch(tx, outcomes, now); err != nil {
+	if err := w.commitBatch(tx, outcomes, now, false); err != nil {
 		return 0, 0, true, err
 	}
 	w.snapshotDone(true)

@@ -171,8 +171,10 @@ func insertImported(ctx context.Context, tx *sqlTx, ds []*models.Delivery) ([]in
 const maxInsertRows = 1000
 
 // markExceptions records the outcomes other than processed, the status
-// the deliveries were stored with: ignored, failed with its error, or
-// pending again after a conflict with a concurrent worker.
+// the deliveries already have (an import stores them so; a PostgreSQL
+// worker marks its claim so before it takes the model lock): ignored,
+// failed with its error, or pending again after a conflict with a
+// concurrent worker.
 func markExceptions(tx *sqlTx, outcomes []outcome) error {
 	for _, o := range outcomes {
 		if o.status == models.StatusProcessed && o.err == nil {

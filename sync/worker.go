@@ -20,6 +20,9 @@ type WorkerOptions struct {
 	// MaxBatchTime ends a transaction early (default 10ms on SQLite, where
 	// the worker shares the single writer connection with the inbox and a
 	// long transaction would stall every webhook; 200ms on PostgreSQL).
+	// On PostgreSQL without Yield a worker applies every delivery it
+	// claims, since it marks them processed before it takes the model lock
+	// (batch.go); there it bounds replays.
 	MaxBatchTime time.Duration
 	PollInterval time.Duration // how often to look for work when not woken (default 250ms)
 	// Concurrency is how many transactions Run keeps in flight (default 1
