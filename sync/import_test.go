@@ -232,14 +232,14 @@ func TestImportCommitsInPartsBesideAnotherWriter(t *testing.T) {
 			next := 0
 			transactions := func() int64 {
 				t.Helper()
-				before := modelVersion(t, store)
+				before := storetest.ModelVersion(t, store)
 				var ds []delivery
 				for range 4 {
 					next++
 					ds = append(ds, delivery{"fixr", fixrTicketSold(next, next)})
 				}
 				importBatches(t, w, len(ds), ds...)
-				return modelVersion(t, store) - before
+				return storetest.ModelVersion(t, store) - before
 			}
 			for k := range 3 {
 				if n := transactions(); n != 1 {
@@ -268,13 +268,4 @@ func checkpointPages(t *testing.T, store *models.Store) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func modelVersion(t *testing.T, store *models.Store) int64 {
-	t.Helper()
-	var v int64
-	if err := store.Read.Raw("SELECT version FROM model_version WHERE id = 1").Scan(&v).Error; err != nil {
-		t.Fatal(err)
-	}
-	return v
 }

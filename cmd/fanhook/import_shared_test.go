@@ -49,9 +49,5 @@ func modelVersion(t *testing.T, dbURL string) int64 {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	var v int64
-	if err := store.Read.Raw("SELECT version FROM model_version WHERE id = 1").Scan(&v).Error; err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return storetest.ModelVersion(t, store)
 }

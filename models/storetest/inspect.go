@@ -21,6 +21,17 @@ func LiveFanByEmail(t testing.TB, store *models.Store, email string) int64 {
 	return ids[0]
 }
 
+// ModelVersion is how many transactions have written the model on SQLite
+// (model_version, counted under the model lock).
+func ModelVersion(t testing.TB, store *models.Store) int64 {
+	t.Helper()
+	var v int64
+	if err := store.Read.Raw("SELECT version FROM model_version WHERE id = 1").Scan(&v).Error; err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // GrepDatabase dumps every column of every table and returns the cells that
 // contain any needle, ignoring case: what erasure tests assert is gone.
 func GrepDatabase(t testing.TB, store *models.Store, needles []string) []string {
