@@ -169,11 +169,13 @@ func (w *Worker) commitBatch(tx *sqlTx, outcomes []outcome, now time.Time, prema
 		}
 		tx.cache = nil
 	}
-	mark := func() error { return markDeliveries(tx, outcomes, now) }
+	var err error
 	if premarked {
-		mark = func() error { return markExceptions(tx, outcomes) }
+		err = markExceptions(tx, outcomes)
+	} else {
+		err = markDeliveries(tx, outcomes, now)
 	}
-	if err := mark(); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := tx.tx.Commit(); err != nil {

@@ -175,18 +175,30 @@ const maxInsertRows = 1000
 // worker marks its claim so before it takes the model lock): ignored,
 // failed with its error, or pending again after a conflict with a
 // concurrent worker.
+// Those without an error (ignored) take one statement per status, as in
+// markDeliveries; failures one each, with their error.
 func markExceptions(tx *sqlTx, outcomes []outcome) error {
+	plain := map[string][]int64{}
 	for _, o := range outcomes {
-		if o.status == models.StatusProcessed && o.err == nil {
-			continue
+		switch {
+		case o.status == models.StatusProcessed && o.err == nil:
+		case o.err == nil:
+			plain[o.status] = append(plain[o.status], o.d.ID)
+		default:
+			if _, err := tx.exec(`UPDATE deliveries SET status = ?, error = ? WHERE id = ?`,
+				o.status, o.err.Error(), o.d.ID); err != nil {
+				return fmt.Errorf("mark delivery %d: %w", o.d.ID, err)
+			}
 		}
-		msg := ""
-		if o.err != nil {
-			msg = o.err.Error()
+	}
+	for status, ids := range plain {
+		join, set, err := idSetJoin(tx.dialect, ids)
+		if err != nil {
+			return err
 		}
-		if _, err := tx.exec(`UPDATE deliveries SET status = ?, error = ? WHERE id = ?`,
-			o.status, msg, o.d.ID); err != nil {
-			return fmt.Errorf("mark delivery %d: %w", o.d.ID, err)
+		q := `UPDATE deliveries SET status = ?, error = '' WHERE id IN (SELECT t.id FROM deliveries t ` + join + `)`
+		if _, err := tx.exec(q, append([]any{status}, set...)...); err != nil {
+			return fmt.Errorf("mark deliveries %s: %w", status, err)
 		}
 	}
 	return nil
