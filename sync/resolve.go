@@ -37,7 +37,13 @@ func (a *applier) resolveFan(p Person) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	group := a.compatibleGroup(known.strong, p)
+	// Every fan found by a provider's id or by the email is this person,
+	// whatever email each holds now: a record naming a provider id held by
+	// one fan and an email held by another says that the person changed
+	// email, and only merging them leaves the same fans whatever order the
+	// records came in (story emailchange). A phone alone, which families
+	// share, never joins people with different emails (addPhoneMatches).
+	group := append([]fanRef(nil), known.strong...)
 	if p.Phone != "" {
 		group = a.addPhoneMatches(group, known.phone, p)
 	}
@@ -62,8 +68,8 @@ func (a *applier) resolveFan(p Person) (int64, error) {
 		inGroup[g.id] = true
 	}
 	for _, id := range ids {
-		// A provider id or email held by a fan outside the group stays
-		// theirs: the two could not be merged (different emails).
+		// A provider id or email is held by the group already, or by
+		// nobody; a phone may be held by a family member outside it.
 		if !known.heldBy(id, inGroup) && (id.Kind == identityPhone || len(known.holders[id]) == 0) {
 			if err := a.attachIdentity(fanID, id); err != nil {
 				return 0, err
@@ -156,30 +162,6 @@ func (a *applier) knownIdentities(ids []Identity) (identityMatches, error) {
 	return m, rows.Err()
 }
 
-// compatibleGroup keeps the fans found by strong ids that can be one person:
-// the first found leads, and a fan holding a different email from the
-// group's never joins it.
-func (a *applier) compatibleGroup(found []fanRef, p Person) []fanRef {
-	email := p.Email
-	var group []fanRef
-	for _, f := range found {
-		if f.email != "" && email != "" && f.email != email {
-			// The record's own email wins the conflict for the fan it names
-			// by email; a fan named only by provider id with another email
-			// is still this record's fan when nothing else is.
-			if len(group) == 0 && !holdsEmail(found, email) {
-				group = append(group, f)
-			}
-			continue
-		}
-		if email == "" {
-			email = f.email
-		}
-		group = append(group, f)
-	}
-	return group
-}
-
 func distinctEmails(fans []fanRef) int {
 	seen := map[string]bool{}
 	for _, f := range fans {
@@ -188,15 +170,6 @@ func distinctEmails(fans []fanRef) int {
 		}
 	}
 	return len(seen)
-}
-
-func holdsEmail(fans []fanRef, email string) bool {
-	for _, f := range fans {
-		if f.email == email {
-			return true
-		}
-	}
-	return false
 }
 
 // addPhoneMatches lets a phone join the record to fans. With no fan found
