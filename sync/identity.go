@@ -41,6 +41,12 @@ func NormalizeEmail(s string) string {
 // National numbers are read in defaultRegion ("GB" when empty). Vibes sends
 // MDNs as bare digits with the country code ("14088881234"), so a long run of
 // digits is first tried as international.
+//
+// A number without a country code is kept only if it is valid in the region,
+// or written with the region's trunk prefix (07700 900123: Ofcom's range for
+// examples, which libphonenumber does not call valid, is still a British
+// number as written). "4088881235" read as British would otherwise become
+// +444088881235, a number nobody has, and join fans by it.
 func NormalizePhone(s, defaultRegion string) string {
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > 64 {
@@ -50,14 +56,15 @@ func NormalizePhone(s, defaultRegion string) string {
 		defaultRegion = "GB"
 	}
 	defaultRegion = strings.ToUpper(defaultRegion)
-	if !strings.HasPrefix(s, "+") {
-		if d := phoneDigits(s); len(d) >= 11 && !strings.HasPrefix(d, "0") {
-			if e := e164("+"+d, defaultRegion); e != "" {
-				return e
-			}
+	if strings.HasPrefix(s, "+") {
+		return e164(s, defaultRegion)
+	}
+	if d := phoneDigits(s); len(d) >= 11 && !strings.HasPrefix(d, "0") {
+		if e := e164("+"+d, defaultRegion); e != "" {
+			return e
 		}
 	}
-	return e164(s, defaultRegion)
+	return e164National(s, defaultRegion)
 }
 
 // e164Cache remembers parsed numbers: fans recur, and libphonenumber's
@@ -70,15 +77,24 @@ var e164Cache = struct {
 
 const e164CacheSize = 100_000
 
-func e164(s, region string) string {
+func e164(s, region string) string { return cachedE164(s, region, false) }
+
+// e164National is e164 for a number written without a country code.
+func e164National(s, region string) string { return cachedE164(s, region, true) }
+
+func cachedE164(s, region string, national bool) string {
 	key := region + "\x00" + s
+	if national {
+		key = "n" + key
+	}
 	e164Cache.Lock()
 	e, ok := e164Cache.m[key]
 	e164Cache.Unlock()
 	if ok {
 		return e
 	}
-	if n, err := phonenumbers.Parse(s, region); err == nil && phonenumbers.IsPossibleNumber(n) {
+	if n, err := phonenumbers.Parse(s, region); err == nil && phonenumbers.IsPossibleNumber(n) &&
+		(!national || phonenumbers.IsValidNumber(n) || hasTrunkPrefix(s, region)) {
 		e = phonenumbers.Format(n, phonenumbers.E164)
 	}
 	e164Cache.Lock()
@@ -88,6 +104,20 @@ func e164(s, region string) string {
 	e164Cache.m[key] = e
 	e164Cache.Unlock()
 	return e
+}
+
+// hasTrunkPrefix tells whether s's digits start with the region's national
+// prefix ("0" in Britain) or its international one ("00"), as a number
+// written for that region does.
+func hasTrunkPrefix(s, region string) bool {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+	prefix := phonenumbers.GetNddPrefixForRegion(region, true)
+	return prefix != "" && strings.HasPrefix(digits, prefix)
 }
 
 // phoneDigits returns s's digits if s is only digits and common separators,

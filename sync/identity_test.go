@@ -44,6 +44,11 @@ func TestNormalizePhone(t *testing.T) {
 		{"4155550123", "US", "+14155550123"},
 		{"+353871234567", "GB", "+353871234567"},
 		{"+44726730425", "GB", "+44726730425"}, // FIXR example: possible, if not valid
+		{"4088881235", "GB", ""},               // not British as written: no trunk prefix, not valid
+		{"(604) 555-0135", "CA", "+16045550135"},
+		{"0612345679", "FR", "+33612345679"},
+		{"6045550140", "US", "+16045550140"},
+		{"tel:07700900123", "GB", "+447700900123"},
 		{"", "GB", ""},
 		{"n/a", "GB", ""},
 		{"123", "GB", ""},
@@ -53,6 +58,17 @@ func TestNormalizePhone(t *testing.T) {
 	for _, tt := range tests {
 		if got := NormalizePhone(tt.in, tt.region); got != tt.want {
 			t.Errorf("NormalizePhone(%q, %q) = %q, want %q", tt.in, tt.region, got, tt.want)
+		}
+	}
+}
+
+func TestRegionOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"GB": "GB", "gb": "GB", "UK": "GB", "United Kingdom": "GB", " england ": "GB", "Canada": "CA",
+		"France": "FR", "United States": "US", "USA": "US", "Ireland": "IE", "Atlantis": "", "": "", "XX": "",
+	} {
+		if got := regionOf(in); got != want {
+			t.Errorf("regionOf(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -150,9 +150,9 @@ func formPerson(form map[string]string) (Person, string) {
 	if p.FullName != "" && p.FirstName == "" && p.LastName == "" {
 		p.FirstName, p.LastName = SplitFullName(p.FullName)
 	}
-	region := "GB"
-	if c := byAttr["country"]; len(c) == 2 {
-		region = strings.ToUpper(c)
+	region := regionOf(byAttr["country"])
+	if region == "" {
+		region = "GB"
 	}
 	if p.Phone = NormalizePhone(byAttr["phone"], region); p.Phone == "" && region != "GB" {
 		p.Phone = NormalizePhone(byAttr["phone"], "GB")
