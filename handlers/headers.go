@@ -17,20 +17,27 @@ var keptHeaders = []string{
 // x-tbits-server-response).
 var keptHeaderPrefixes = []string{"X-Tbits-", "X-Fixr-", "X-Tikkl-", "X-Vibes-"}
 
+// secretHeaderWords mark a provider's header as a credential by its name
+// (X-Tikkl-Signature, X-Vibes-Token, …): its value is masked.
+var secretHeaderWords = []string{"token", "secret", "signature", "key", "auth", "password", "credential"}
+
 // storedHeaders is the JSON object of kept headers, secrets masked: the
-// Authorization scheme stays ("Bearer ***"), a signature becomes "***".
-func storedHeaders(h http.Header) string {
+// Authorization scheme stays ("Bearer ***"); a header named like a
+// credential, or holding any configured secret, becomes "***". A provider
+// set up to send its token in a header of its own must not leave it in
+// the delivery log.
+func storedHeaders(h http.Header, secrets *Secrets) string {
 	out := map[string]string{}
 	keep := func(name string, values []string) {
 		v := strings.Join(values, ", ")
-		switch name {
-		case "Authorization":
+		switch {
+		case name == "Authorization":
 			if scheme, _, ok := strings.Cut(v, " "); ok {
 				v = scheme + " ***"
 			} else {
 				v = "***"
 			}
-		case "X-Tikkl-Signature":
+		case namedLikeSecret(name) || secrets.appearIn(v):
 			v = "***"
 		}
 		out[name] = v
@@ -52,4 +59,26 @@ func storedHeaders(h http.Header) string {
 		return "{}"
 	}
 	return string(b)
+}
+
+func namedLikeSecret(name string) bool {
+	lower := strings.ToLower(name)
+	for _, w := range secretHeaderWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// appearIn tells whether any configured secret appears in v.
+func (s *Secrets) appearIn(v string) bool {
+	for _, list := range [][]string{s.FIXR, s.Tikkl, s.TradableBits, s.Vibes} {
+		for _, secret := range list {
+			if secret != "" && strings.Contains(v, secret) {
+				return true
+			}
+		}
+	}
+	return false
 }

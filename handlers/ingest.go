@@ -64,7 +64,7 @@ func (h *webhooks) ingestDelivery(c echo.Context) error {
 	d := &models.Delivery{
 		Provider:   provider,
 		Body:       body,
-		Headers:    storedHeaders(c.Request().Header),
+		Headers:    storedHeaders(c.Request().Header, &h.secrets),
 		ReceivedAt: time.Now().UTC(),
 	}
 	fansync.PrepareValidDelivery(d) // validateJSONObject has checked the body

@@ -57,6 +57,38 @@ func TestFIXR(t *testing.T) {
 	})
 }
 
+// A provider set up to send a credential in a header of its own leaves no
+// secret in the stored headers, whatever the header is called; its other
+// headers are kept as sent.
+func TestStoredHeadersMaskSecrets(t *testing.T) {
+	t.Parallel()
+	store := storetest.Open(t, models.DialectSQLite)
+	s := newTestServer(t, store, testSecrets())
+	id := wantStored(t, s.post(t, "/webhooks/fixr", fixrBody("m-h", "ticket_sold"), map[string]string{
+		"Authorization":  "Bearer fixr-new-token",
+		"X-Fixr-Token":   "fixr-new-token",
+		"X-Vibes-Hook":   "vibes-old-token",
+		"X-Tikkl-Custom": "sig tikkl-new-secret",
+		"X-Fixr-Event":   "ticket_sold",
+	}), "accepted")
+	d := s.delivery(t, id)
+	for _, secret := range []string{"fixr-new-token", "vibes-old-token", "tikkl-new-secret"} {
+		if strings.Contains(d.Headers, secret) {
+			t.Fatalf("stored headers hold %q: %s", secret, d.Headers)
+		}
+	}
+	var headers map[string]string
+	if err := json.Unmarshal([]byte(d.Headers), &headers); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"X-Fixr-Token": "***", "X-Vibes-Hook": "***", "X-Tikkl-Custom": "***", "X-Fixr-Event": "ticket_sold"}
+	for name, v := range want {
+		if headers[name] != v {
+			t.Errorf("%s stored as %q, want %q", name, headers[name], v)
+		}
+	}
+}
+
 func TestTradableBits(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, store *models.Store) {

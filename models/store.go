@@ -220,14 +220,21 @@ func (s *Store) ReadSQL() *sql.DB {
 	return sqlDB
 }
 
-// redactURL hides a password in a database URL before it reaches a message.
+// redactURL hides a password in a database URL before it reaches a
+// message: in its user part, or as libpq's password parameter.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
 		return raw
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

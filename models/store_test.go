@@ -31,6 +31,23 @@ func TestOpenRejectsAnUnknownURL(t *testing.T) {
 	}
 }
 
+// A database that cannot be reached is named in the error, its password
+// hidden wherever the URL carries it.
+func TestOpenErrorHidesThePassword(t *testing.T) {
+	for _, url := range []string{
+		"postgres://fan:UserPartSecret@127.0.0.1:1/x?sslmode=disable&connect_timeout=2",
+		"postgres://fan@127.0.0.1:1/x?sslmode=disable&password=QuerySecret&connect_timeout=2",
+	} {
+		_, err := models.Open(context.Background(), url, models.Options{})
+		if err == nil {
+			t.Fatalf("opened %s", url)
+		}
+		if strings.Contains(err.Error(), "Secret") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Errorf("error %q: want the address without the password", err)
+		}
+	}
+}
+
 // SQLite enforces the model's foreign keys, which PostgreSQL's migration
 // 00005 dropped for speed: the normalizer's tests, run on SQLite, still fail
 // on a dangling id.
