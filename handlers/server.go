@@ -25,6 +25,9 @@ type Deps struct {
 // request logger, metrics and panic recovery around every route of e.
 func Register(e *echo.Echo, d Deps) {
 	e.Use(RequestLogger(d.Log), d.Metrics.Middleware(), Recover())
+	// Echo's own refusals (405 for a GET on a webhook, 404 for no route)
+	// answer in the contract's shape too: {"error": "…"}.
+	e.HTTPErrorHandler = func(err error, c echo.Context) { _ = renderError(c, err) }
 
 	w := &webhooks{secrets: d.Secrets, inbox: d.Inbox, metrics: d.Metrics}
 	e.POST("/webhooks/:provider", w.ingestDelivery)

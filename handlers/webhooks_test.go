@@ -153,6 +153,9 @@ func TestProviderNotConfigured(t *testing.T) {
 		}
 	}
 	wantError(t, s.post(t, "/webhooks/eventbrite", []byte(`{}`), nil), http.StatusNotFound)
+	// Echo's own refusals answer in the same shape.
+	wantError(t, s.get(t, "/webhooks/tikkl"), http.StatusMethodNotAllowed)
+	wantError(t, s.post(t, "/no/such/route", []byte(`{}`), nil), http.StatusNotFound)
 	if n := s.deliveryCount(t); n != 0 {
 		t.Fatalf("%d deliveries stored, want 0", n)
 	}
