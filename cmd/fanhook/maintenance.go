@@ -143,6 +143,14 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer cancel()
 	w := fansync.NewWorker(c.store, c.log, fansync.WorkerOptions{})
 	n, err := w.Replay(ctx, filter)
+	if err == nil && n == 0 && *id != 0 {
+		// A mistyped id is not a success that did nothing.
+		var found int64
+		if err = c.store.Read.WithContext(ctx).Raw("SELECT COUNT(*) FROM deliveries WHERE id = ?", *id).Scan(&found).Error; err == nil && found == 0 {
+			fmt.Fprintf(stderr, "fanhook replay: no delivery has id %d\n", *id)
+			return 1
+		}
+	}
 	fmt.Fprintf(stdout, "replayed %d %s\n", n, plural(n, "delivery", "deliveries"))
 	if err != nil {
 		fmt.Fprintf(stderr, "fanhook replay: %v\n", err)
