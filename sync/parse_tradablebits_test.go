@@ -37,6 +37,20 @@ func TestParseTradableBitsForm(t *testing.T) {
 	}
 }
 
+// A form without an activity_id is kept all the same, under its body's
+// SHA-256, the delivery's dedup key.
+func TestParseTradableBitsFormWithoutActivityID(t *testing.T) {
+	body := []byte(`{"fan_id":"77","entry_form":"email=h6%40x.com&favourite=jazz"}`)
+	f, err := ParseTradableBits(body, receivedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, key := DeliveryKey(ProviderTradableBits, body); f.FormEntry == nil || f.FormEntry.ActivityID != key ||
+		f.FormEntry.Fields["favourite"] != "jazz" {
+		t.Fatalf("entry %+v, want it keyed %s with its fields", f.FormEntry, key)
+	}
+}
+
 func TestParseTradableBitsVariants(t *testing.T) {
 	b := mustParse(t, "tradablebits", "submit_form_blank_duration")
 	p := b.People[0]

@@ -31,6 +31,11 @@ func ParseTradableBits(body []byte, receivedAt time.Time) (Facts, error) {
 		}
 	}
 	fe := &FormEntryFact{ActivityID: getStr(m, "activity_id"), Fields: fields}
+	if fe.ActivityID == "" {
+		// Keyed like its delivery, by the body's SHA-256, rather than lost:
+		// every field is kept with the entry.
+		fe.ActivityID = bodyChecksum(body)
+	}
 	// Duration is informational and documented as sometimes blank: a
 	// non-integer is dropped rather than failing the entry.
 	fe.DurationMs, _ = getInt(m, "activity_duration_ms")
