@@ -52,6 +52,30 @@ func (s *Store) SetWriterCheckpointPages(ctx context.Context, pages int) error {
 	return nil
 }
 
+// EmptyWAL copies the whole SQLite WAL into the database file and empties
+// it (a TRUNCATE checkpoint), so that no earlier version of a page stays in
+// it: an erasure's last step. It does nothing on PostgreSQL. A checkpoint
+// already running (the checkpointer's, every 10 ms) makes it fail at once
+// rather than wait, so it tries again for up to a second.
+func (s *Store) EmptyWAL(ctx context.Context) error {
+	if s.Dialect != DialectSQLite {
+		return nil
+	}
+	var busy, logged, copied int
+	for try := 0; try < 100; try++ {
+		if try > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err := s.SQL().QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logged, &copied); err != nil {
+			return fmt.Errorf("empty the WAL: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("empty the WAL: another connection kept it busy for a second")
+}
+
 // checkpointer copies the WAL into the database file until stopped.
 type checkpointer struct {
 	db       *sql.DB

@@ -74,6 +74,9 @@ func SQLiteDSN(path string, readOnly bool) string {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
+	// Deleted content is overwritten with zeros, so that an erased fan's
+	// data does not stay in the file's free space (sync.EraseFan).
+	q.Set("_secure_delete", "on")
 	if readOnly {
 		q.Set("_query_only", "1")
 		// A reader's transaction is a snapshot, taken at its first read

@@ -91,6 +91,9 @@ func EraseFan(ctx context.Context, store *models.Store, fanID int64, at time.Tim
 	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("erase fan %d: commit: %w", root, err)
 	}
+	// The pages as they were before the erasure stay in SQLite's WAL until
+	// it starts over. The erasure is done; this only hastens that.
+	_ = store.EmptyWAL(ctx)
 	return nil
 }
 

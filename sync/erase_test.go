@@ -1,8 +1,10 @@
 package sync_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -84,6 +86,29 @@ func TestEraseFan(t *testing.T) {
 			t.Errorf("fan after a newer delivery = %d, want a new fan (erased was %d)", id, fanID)
 		}
 	})
+}
+
+// On SQLite an erased fan's data is not left behind in the file's free
+// space or its write-ahead log either, where `strings` would find it.
+func TestErasedFanLeavesNoBytesInTheSQLiteFile(t *testing.T) {
+	store := storetest.Open(t, models.DialectSQLite)
+	ingest(t, store, readStory(t, "mixed")...)
+	fanID := storetest.LiveFanByEmail(t, store, "sam@example.com")
+	if err := sync.EraseFan(context.Background(), store, fanID, erasedAt); err != nil {
+		t.Fatalf("erase: %v", err)
+	}
+	path := strings.TrimPrefix(store.URL, "sqlite:")
+	for _, file := range []string{path, path + "-wal"} {
+		raw, err := os.ReadFile(file)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		for _, needle := range []string{"sam@example.com", "Taylor", "447700900555"} {
+			if bytes.Contains(raw, []byte(needle)) {
+				t.Errorf("%s still holds %q after the erasure", filepath.Base(file), needle)
+			}
+		}
+	}
 }
 
 func mustExec(t testing.TB, store *models.Store, q string, args ...any) {
