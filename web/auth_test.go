@@ -210,6 +210,49 @@ func TestSignInThrottle(t *testing.T) {
 	})
 }
 
+// Guesses at a user's password from many addresses hold back that user's
+// sign-ins, but not from a browser that signed in as the user before (its
+// device cookie), and a new password lets anyone with it in at once.
+func TestSignInThrottleSparesKnownDevices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		h := newHarness(t, store)
+		usual := h.client()
+		h.signIn(usual)
+		guesses := func() {
+			for range maxFailuresPerUser {
+				mustExec(t, store, "INSERT INTO login_failures (key, failed_at) VALUES ('user:admin', ?)", h.now())
+			}
+		}
+		guesses()
+		signIn := func(c *http.Client, password string) int {
+			res := h.postForm(c, "/admin/login", url.Values{"username": {"admin"}, "password": {password}})
+			res.Body.Close()
+			return res.StatusCode
+		}
+		if code := signIn(h.client(), testPassword); code != http.StatusTooManyRequests {
+			t.Fatalf("a new browser with the right password under guessing: %d, want 429", code)
+		}
+		if code := signIn(usual, testPassword); code != http.StatusSeeOther {
+			t.Fatalf("the admin's usual browser under guessing: %d, want signed in", code)
+		}
+		if code := signIn(usual, "wrong password"); code != http.StatusUnauthorized {
+			t.Fatalf("the usual browser with a wrong password: %d, want 401", code)
+		}
+
+		const newPassword = "a brand new password"
+		if err := SetPassword(context.Background(), store, "admin", newPassword); err != nil {
+			t.Fatal(err)
+		}
+		if code := signIn(h.client(), newPassword); code != http.StatusSeeOther {
+			t.Fatalf("a new browser after set-password: %d, want signed in", code)
+		}
+		guesses()
+		if code := signIn(usual, newPassword); code != http.StatusTooManyRequests {
+			t.Fatalf("a device cookie from before the new password: %d, want 429 (revoked)", code)
+		}
+	})
+}
+
 func TestSessionEnds(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, store *models.Store) {
 		h := newHarness(t, store)

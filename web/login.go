@@ -38,17 +38,6 @@ func (a *Admin) signIn(c echo.Context) error {
 	}
 	addr := a.clientAddr(r)
 
-	wait, err := a.throttled(ctx, addr, username)
-	if err != nil {
-		return errInternal("sign in", err)
-	}
-	if wait > 0 {
-		minutes := int(math.Ceil(wait.Minutes()))
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		data.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s).", minutes)
-		return a.render(c, http.StatusTooManyRequests, "login.html", "Sign in", data)
-	}
-
 	var users []struct {
 		ID           int64
 		PasswordHash string
@@ -61,6 +50,18 @@ func (a *Admin) signIn(c echo.Context) error {
 	if len(users) == 1 {
 		hash = []byte(users[0].PasswordHash)
 	}
+	known := len(users) == 1 && knownDevice(r, username, users[0].PasswordHash)
+	wait, err := a.throttled(ctx, addr, username, known)
+	if err != nil {
+		return errInternal("sign in", err)
+	}
+	if wait > 0 {
+		minutes := int(math.Ceil(wait.Minutes()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		data.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s).", minutes)
+		return a.render(c, http.StatusTooManyRequests, "login.html", "Sign in", data)
+	}
+
 	// A wrong user name costs the same bcrypt work as a wrong password.
 	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && len(users) == 1
 	if !ok {
@@ -77,6 +78,7 @@ func (a *Admin) signIn(c echo.Context) error {
 	if err := a.startSession(c, users[0].ID); err != nil {
 		return errInternal("sign in", err)
 	}
+	a.rememberDevice(c, username, users[0].PasswordHash)
 	a.audit(c, username, "sign-in", "", "")
 	return c.Redirect(http.StatusSeeOther, data.Next)
 }

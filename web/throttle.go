@@ -10,7 +10,8 @@ import (
 // Failed sign-ins are counted over a sliding window per client address and
 // per user name. Past a limit the sign-in form answers 429 without checking
 // the password; as failures age out of the window it opens again, so the
-// real admin is never locked out for good.
+// real admin is never locked out for good, and a browser that signed in as
+// the user before is not held back by the user's limit at all (device.go).
 const (
 	throttleWindow     = 15 * time.Minute
 	maxFailuresPerAddr = 20
@@ -22,15 +23,20 @@ func throttleKeys(addr, username string) (addrKey, userKey string) {
 }
 
 // throttled tells whether sign-ins from addr or for username are held back,
-// and for how long.
-func (a *Admin) throttled(ctx context.Context, addr, username string) (time.Duration, error) {
+// and for how long. A known device answers to its address's limit only.
+func (a *Admin) throttled(ctx context.Context, addr, username string, knownDevice bool) (time.Duration, error) {
 	addrKey, userKey := throttleKeys(addr, username)
 	now := a.now()
 	var wait time.Duration
-	for _, k := range []struct {
+	type limit struct {
 		key string
 		max int
-	}{{addrKey, maxFailuresPerAddr}, {userKey, maxFailuresPerUser}} {
+	}
+	limits := []limit{{addrKey, maxFailuresPerAddr}}
+	if !knownDevice {
+		limits = append(limits, limit{userKey, maxFailuresPerUser})
+	}
+	for _, k := range limits {
 		// The max-th newest failure inside the window: once it ages out,
 		// the key is below its limit again.
 		var at []time.Time
