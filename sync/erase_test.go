@@ -78,6 +78,16 @@ func TestEraseFan(t *testing.T) {
 		if sales == 0 {
 			t.Error("erasure lost the sales")
 		}
+		// The ledger stays, but an erased fan consents to nothing now.
+		var consents, ledger int64
+		var marketing *string
+		store.Read.Raw("SELECT COUNT(*) FROM report_consents WHERE fan_id = ?", fanID).Scan(&consents)
+		store.Read.Raw("SELECT COUNT(*) FROM consent_changes WHERE fan_id = ?", fanID).Scan(&ledger)
+		store.Read.Raw("SELECT marketing_consent FROM report_fans WHERE fan_id = ?", fanID).Scan(&marketing)
+		if consents != 0 || marketing != nil || ledger == 0 {
+			t.Errorf("after erasure: %d current consents, marketing %v, %d ledger rows; want none, NULL, the ledger kept",
+				consents, marketing, ledger)
+		}
 
 		// A fact newer than the erasure is a new relationship: it makes a new fan.
 		ingest(t, store, delivery{"fixr", []byte(`{"event":"customer_updated","created":"2026-02-01T10:00:00UTC",

@@ -159,6 +159,15 @@ func TestSearch(t *testing.T) {
 		if len(rows) != 2 || rows[0][0] != "fan_id" || rows[1][1] != "ada@example.com" || rows[1][5] != "opt_out" {
 			t.Errorf("CSV = %v", rows)
 		}
+
+		// An erased fan has no consent left to count.
+		mustExec(t, store, "UPDATE fans SET email = NULL, first_name = NULL, last_name = NULL, erased_at = ? WHERE id = ?", now, grace)
+		if got := strings.Join(search(t, h, c, "", "&consent=opt_in"), ","); got != "" {
+			t.Errorf("consent=opt_in after grace's erasure: %s, want none", got)
+		}
+		if got := strings.Join(search(t, h, c, "", "&consent=none"), ","); got != id(zoe, grace) {
+			t.Errorf("consent=none after grace's erasure: %s, want %s", got, id(zoe, grace))
+		}
 	})
 }
 

@@ -31,8 +31,9 @@ var consentFilters = []string{"opt_in", "opt_out", "soft_opt_in", "soft_opt_out"
 
 // marketingConsentSQL is a fan's current marketing consent, ordered as the
 // report_consents view orders it, read through consent_changes_fan_topic.
+// An erased fan has none, as in the view: filtering by opt-in counted them.
 const marketingConsentSQL = `(SELECT c.status FROM consent_changes c
-	WHERE c.fan_id = fans.id AND c.topic = 'marketing'
+	WHERE c.fan_id = fans.id AND fans.erased_at IS NULL AND c.topic = 'marketing'
 	ORDER BY c.changed_at DESC, c.status DESC, c.provider DESC LIMIT 1)`
 
 type fanHit struct {
