@@ -109,6 +109,14 @@ func TestReplayFailedDelivery(t *testing.T) {
 		if status != models.StatusProcessed || storetest.LiveFanByEmail(t, store, "replay@example.com") == 0 {
 			t.Errorf("after replay: status %s", status)
 		}
+		// The page it redirects to says so; a message in a link from
+		// anyone else is not shown.
+		if page := h.page(c, res.Header.Get("Location")); !strings.Contains(page, "Replayed: now processed.") {
+			t.Error("the replay's message is not shown after its redirect")
+		}
+		if page := h.page(c, "/admin/fans?flash=Your+session+expired&ft=00"); strings.Contains(page, "session expired") {
+			t.Error("a message from a link is shown in the banner")
+		}
 		if !strings.Contains(h.page(c, "/admin/audit"), "replay") {
 			t.Error("the replay is not in the audit log")
 		}

@@ -70,12 +70,9 @@ func (a *Admin) render(c echo.Context, status int, page, title string, data any)
 	if !ok {
 		return fmt.Errorf("no template %s", page)
 	}
-	v := view{Title: title, Nav: strings.TrimSuffix(page, ".html"), Data: data, Flash: c.QueryParam("flash")}
+	v := view{Title: title, Nav: strings.TrimSuffix(page, ".html"), Data: data}
 	if s := currentSession(c); s != nil {
-		v.User, v.CSRF = s.Username, s.CSRF
-	}
-	if len(v.Flash) > 200 {
-		v.Flash = v.Flash[:200]
+		v.User, v.CSRF, v.Flash = s.Username, s.CSRF, flashOf(c, s)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -131,15 +128,6 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
-}
-
-// redirectFlash sends the browser to path with a one-line message.
-func redirectFlash(c echo.Context, path, flash string) error {
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	return c.Redirect(http.StatusSeeOther, path+sep+"flash="+urlQueryEscape(flash))
 }
 
 // displayName is how a fan is titled: the current first and last name,
