@@ -146,6 +146,30 @@ func (a *Admin) showFan(c echo.Context) error {
 		add(at, "ticket", text, eventLink(t.EventID))
 	}
 
+	// An order whose ticket lines never came (a Tikkl transaction with
+	// ticket webhooks off) is a purchase all the same.
+	var orders []struct {
+		EventID               *int64
+		EventName, ExternalID *string
+		Provider              string
+		TicketCount           *int64
+		SoldAt                *time.Time
+		CreatedAt             time.Time
+	}
+	if err := db.Raw(`SELECT o.provider, o.external_id, o.event_id, e.name AS event_name, o.ticket_count, o.sold_at,
+		o.created_at FROM orders o LEFT JOIN events e ON e.id = o.event_id
+		WHERE o.fan_id = ? AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = o.id)`, id).Scan(&orders).Error; err != nil {
+		return errInternal("load orders", err)
+	}
+	for _, o := range orders {
+		at := o.CreatedAt
+		if o.SoldAt != nil {
+			at = *o.SoldAt
+		}
+		add(at, "order", fmt.Sprintf("%s order %s for %s: %d ticket(s)", o.Provider, deref(o.ExternalID),
+			orDash(deref(o.EventName)), derefInt(o.TicketCount)), eventLink(o.EventID))
+	}
+
 	var scans []struct {
 		TicketID    int64
 		EventID     *int64

@@ -41,7 +41,7 @@ func TestPages(t *testing.T) {
 		}
 		page := h.page(c, fmt.Sprintf("/admin/fans/%d", fan))
 		for _, want := range []string{"sam@example.com", "Taylor", "u-sam", "marketing", "opt_out", "k-ticket", "k-form",
-			"k-delivery", "k-consent", "k-identity", "Mixed Night", "12.50 EUR"} {
+			"k-delivery", "k-consent", "k-identity", "Mixed Night", "12.50 EUR", "k-order", "tikkl order T-900"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("fan page lacks %q", want)
 			}
