@@ -31,7 +31,7 @@ func TestPages(t *testing.T) {
 		h.signIn(c)
 
 		dash := h.page(c, "/admin/")
-		for _, want := range []string{"<svg", "Deliveries per hour per provider", "fixr", "vibes", "backlog"} {
+		for _, want := range []string{"<svg", "Deliveries per hour per provider", "fixr", "vibes", "backlog", `rel="icon"`} {
 			if !strings.Contains(dash, want) {
 				t.Errorf("dashboard lacks %q", want)
 			}
