@@ -41,6 +41,9 @@ type consentRow struct {
 	Topic, Status, Provider, Source string
 	DeliveryID                      *int64
 	ChangedAt                       time.Time
+	// Since is when the current status began: the oldest of the
+	// statements in a row that gave it (ChangedAt is the newest).
+	Since time.Time
 }
 
 // timelineItem is one thing that happened to a fan.
@@ -116,9 +119,20 @@ func (a *Admin) showFan(c echo.Context) error {
 	}
 	for i, r := range ledger {
 		if i == 0 || ledger[i-1].Topic != r.Topic {
+			r.Since = r.ChangedAt
+			for _, older := range ledger[i+1:] {
+				if older.Topic != r.Topic || older.Status != r.Status {
+					break
+				}
+				r.Since = older.ChangedAt
+			}
 			p.Consents = append(p.Consents, r)
 		}
-		add(r.ChangedAt, "consent", fmt.Sprintf("%s: %s (%s, %s)", r.Topic, r.Status, r.Provider, r.Source), deliveryLink(r.DeliveryID))
+		// The timeline shows changes; a provider restating the same
+		// status at every purchase stays in the ledger (and the export).
+		if restated := i+1 < len(ledger) && ledger[i+1].Topic == r.Topic && ledger[i+1].Status == r.Status; !restated {
+			add(r.ChangedAt, "consent", fmt.Sprintf("%s: %s (%s)", r.Topic, r.Status, consentSource(r)), deliveryLink(r.DeliveryID))
+		}
 	}
 
 	var tickets []struct {
@@ -278,4 +292,16 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// consentSource is where a consent statement came from: the source names
+// its provider already ("fixr:ticket_sold").
+func consentSource(r consentRow) string {
+	if r.Source == "" {
+		return r.Provider
+	}
+	if strings.HasPrefix(r.Source, r.Provider) {
+		return r.Source
+	}
+	return r.Provider + " " + r.Source
 }

@@ -156,3 +156,27 @@ func TestEraseThenReplayLeavesNothing(t *testing.T) {
 		}
 	})
 }
+
+// A fan's consent says since when its status holds, not when a provider
+// last restated it, and the timeline shows the changes, not every
+// restatement.
+func TestConsentSinceIsWhenTheStatusBegan(t *testing.T) {
+	store := storetest.Open(t, models.DialectSQLite)
+	h := newHarness(t, store)
+	fan := insertFan(t, store, "ledger@example.com", "", "Led", "Ger")
+	at := func(day int) time.Time { return time.Date(2025, 3, day, 12, 0, 0, 0, time.UTC) }
+	for day, status := range map[int]string{1: "opt_in", 2: "opt_in", 3: "opt_out", 4: "opt_out", 5: "opt_out"} {
+		mustExec(t, store, `INSERT INTO consent_changes (fan_id, topic, status, provider, source, changed_at)
+			VALUES (?, 'marketing', ?, 'fixr', 'fixr:ticket_sold', ?)`, fan, status, at(day))
+	}
+	c := h.client()
+	h.signIn(c)
+	page := h.page(c, fmt.Sprintf("/admin/fans/%d", fan))
+	row := regexp.MustCompile(`<td>marketing</td>.*?</tr>`).FindString(page)
+	if !strings.Contains(row, formatTime(at(3))+"</td><td>"+formatTime(at(5))) || strings.Contains(row, "fixr fixr:") {
+		t.Errorf("consent row %q: want since %s, last stated %s, the source once", row, formatTime(at(3)), formatTime(at(5)))
+	}
+	if n := strings.Count(page, `class="k-consent"`); n != 2 {
+		t.Errorf("%d consent items in the timeline, want 2 (opt_in, then opt_out)", n)
+	}
+}

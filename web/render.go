@@ -26,13 +26,14 @@ type pages struct {
 
 func parsePages(static *staticFiles) (*pages, error) {
 	funcs := template.FuncMap{
-		"static": static.url,
-		"time":   formatTime,
-		"date":   func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-		"money":  formatMoney,
-		"deref":  deref,
-		"inc":    func(i int) int { return i + 1 },
-		"name":   displayName,
+		"static":        static.url,
+		"time":          formatTime,
+		"date":          func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"money":         formatMoney,
+		"deref":         deref,
+		"inc":           func(i int) int { return i + 1 },
+		"name":          displayName,
+		"consentSource": consentSource,
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
