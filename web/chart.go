@@ -111,10 +111,16 @@ func niceMax(v int64) int64 {
 	if v <= 4 {
 		return 4
 	}
+	// Four gridlines a round step apart. Steps of 1, 2 and 5 only left the
+	// tallest bar of 2,100 under a top of 4,000, and a quieter provider's
+	// hours unreadable; these keep it above 3/4 of the height.
 	for p := int64(1); ; p *= 10 {
-		for _, m := range []int64{1, 2, 5} {
-			if m*p*4 >= v && (m*p*4)%4 == 0 {
-				return m * p * 4
+		for _, tenths := range []int64{10, 12, 15, 20, 25, 30, 40, 50, 60, 80} {
+			if tenths*p%10 != 0 {
+				continue // steps stay whole numbers
+			}
+			if top := tenths * p / 10 * 4; top >= v {
+				return top
 			}
 		}
 	}
