@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -205,8 +204,7 @@ func (a *applier) cachedSaveFanProfile(fanID int64, props []fieldValue, seenFirs
 	cr.apply(props)
 	first, _ := cr.values["first_name"].(string)
 	last, _ := cr.values["last_name"].(string)
-	name := strings.ToLower(strings.TrimSpace(first + " " + last))
-	rev := strings.ToLower(strings.TrimSpace(last + " " + first))
+	name, rev := SearchNames(first, last)
 	if cr.values["search_name"] != name || cr.values["search_name_rev"] != rev {
 		cr.set("search_name", name)
 		cr.set("search_name_rev", rev)

@@ -84,8 +84,7 @@ func (a *applier) saveFanProfile(fanID int64, props []fieldValue, seenFirst, see
 	}
 	first, _ := current["first_name"].(string)
 	last, _ := current["last_name"].(string)
-	name := strings.ToLower(strings.TrimSpace(first + " " + last))
-	rev := strings.ToLower(strings.TrimSpace(last + " " + first))
+	name, rev := SearchNames(first, last)
 	if name != searchName || rev != searchRev {
 		sets = append(sets, "search_name = ?", "search_name_rev = ?")
 		args = append(args, name, rev)

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/fanhook/fanhook/models"
+	"github.com/fanhook/fanhook/sync"
 )
 
 // fanSearch is one page of a fan search. Q is what the admin typed; it is
@@ -74,15 +75,27 @@ func searchBranches(q string) []searchBranch {
 		}, q)
 		if len(digits) >= 3 {
 			out := []searchBranch{prefix("phone", "+"+digits)}
-			if !strings.HasPrefix(q, "+") && strings.HasPrefix(digits, "0") && len(digits) > 1 {
+			switch {
+			case strings.HasPrefix(q, "+"):
+			case strings.HasPrefix(digits, "00") && len(digits) > 2:
+				// An international number dialled from Britain: 0044 7700 …
+				out = append(out, prefix("phone", "+"+digits[2:]))
+			case strings.HasPrefix(digits, "0") && len(digits) > 1:
 				// A national number: stored numbers are E.164, and fanhook's
 				// default region is GB.
 				out = append(out, prefix("phone", "+44"+digits[1:]))
+			case len(digits) >= 6:
+				// A British number without its trunk 0: 7700 900123.
+				out = append(out, prefix("phone", "+44"+digits))
 			}
 			return out
 		}
 	}
-	return []searchBranch{prefix("email", q), prefix("search_name", q), prefix("search_name_rev", q)}
+	out := []searchBranch{prefix("email", q), prefix("search_name", q), prefix("search_name_rev", q)}
+	if folded := sync.SearchName(q); folded != q && folded != "" {
+		out = append(out, prefix("search_name", folded), prefix("search_name_rev", folded))
+	}
+	return out
 }
 
 // prefixEnd is the least string greater than every string starting with p,

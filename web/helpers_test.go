@@ -177,12 +177,12 @@ func insertFan(t testing.TB, store *models.Store, email, phone, first, last stri
 		}
 		return s
 	}
+	name, rev := sync.SearchNames(first, last)
 	var id int64
 	err := store.DB.Raw(`INSERT INTO fans (email, phone, first_name, last_name, search_name, search_name_rev,
 		first_seen_at, last_seen_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullable(email), nullable(phone), nullable(first), nullable(last),
-		strings.ToLower(strings.TrimSpace(first+" "+last)), strings.ToLower(strings.TrimSpace(last+" "+first)),
-		now, now, now, now).Scan(&id).Error
+		name, rev, now, now, now, now).Scan(&id).Error
 	if err != nil {
 		t.Fatalf("insert fan: %v", err)
 	}
