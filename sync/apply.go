@@ -46,6 +46,7 @@ func applyFacts(tx *sqlTx, deliveryID int64, firstTime bool, f Facts, now time.T
 		if _, err := tx.exec("UPDATE deliveries SET body = NULL, purged_at = ? WHERE id = ?", now, deliveryID); err != nil {
 			return fmt.Errorf("drop body naming an erased fan: %w", err)
 		}
+		tx.droppedErasedBody = true
 	}
 	return nil
 }

@@ -181,6 +181,7 @@ func (w *Worker) commitBatch(tx *sqlTx, outcomes []outcome, now time.Time, prema
 	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	tx.afterCommit(w.store)
 	w.forgetParsed(outcomes)
 	w.reportOutcomes(outcomes)
 	return nil

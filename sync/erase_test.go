@@ -107,6 +107,10 @@ func TestErasedFanLeavesNoBytesInTheSQLiteFile(t *testing.T) {
 	if err := sync.EraseFan(context.Background(), store, fanID, erasedAt); err != nil {
 		t.Fatalf("erase: %v", err)
 	}
+	// A later redelivery naming the fan is stored raw, as every
+	// authenticated delivery is, until the worker sees whom it names.
+	ingest(t, store, delivery{"fixr", []byte(`{"event":"customer_updated","created":"2025-05-06T10:00:00UTC",
+		"message_id":"redelivered","payload":{"email":"sam@example.com","last_name":"Taylor","user_uuid":"u-sam"}}`)})
 	path := strings.TrimPrefix(store.URL, "sqlite:")
 	for _, file := range []string{path, path + "-wal"} {
 		raw, err := os.ReadFile(file)

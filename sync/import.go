@@ -126,6 +126,7 @@ func (w *Worker) storeAndApply(ctx context.Context, b *ImportBatch, careful bool
 	if err := tx.tx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
+	tx.afterCommit(w.store)
 	w.reportOutcomes(outcomes)
 	return len(fresh), nil
 }

@@ -32,6 +32,19 @@ type sqlTx struct {
 	// snapshot: a SQLite read transaction a batch is applied on; it
 	// writes nothing (batch_snapshot.go).
 	snapshot bool
+	// droppedErasedBody: the transaction dropped the raw body of a
+	// delivery naming an erased fan; once it commits, the WAL is emptied
+	// of the body's earlier pages (afterCommit).
+	droppedErasedBody bool
+}
+
+// afterCommit does what a committed transaction leaves to do: empty
+// SQLite's WAL after an erased fan's data left the tables, as EraseFan
+// does. Rare (a redelivery naming an erased fan), so done in line.
+func (tx *sqlTx) afterCommit(store *models.Store) {
+	if tx.droppedErasedBody {
+		_ = store.EmptyWAL(context.WithoutCancel(tx.ctx))
+	}
 }
 
 func beginSQLTx(ctx context.Context, store *models.Store) (*sqlTx, error) {
