@@ -18,6 +18,10 @@ type fansPage struct {
 	Fans     []fanSummary
 	NextURL  string
 	CSVURL   string
+	// Page counts pages from the first; FirstURL leads back to it. Pages
+	// are a keyset, so going back one page is the browser's Back.
+	Page     int
+	FirstURL string
 }
 
 const fansPageSize = 50
@@ -62,12 +66,18 @@ func (a *Admin) showFans(c echo.Context) error {
 		q.Set("consent", s.Consent)
 	}
 	p.CSVURL = "/admin/fans.csv?" + q.Encode()
+	p.Page = 1
+	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 && s.AfterID > 0 {
+		p.Page = n
+		p.FirstURL = "/admin/fans?" + q.Encode()
+	}
 	if more {
 		last := hits[len(hits)-1]
 		q.Set("ai", strconv.FormatInt(last.ID, 10))
 		if last.K != "" {
 			q.Set("ak", last.K)
 		}
+		q.Set("page", strconv.Itoa(p.Page+1))
 		p.NextURL = "/admin/fans?" + q.Encode()
 	}
 	return a.render(c, http.StatusOK, "fans.html", "Fans", p)
@@ -87,8 +97,9 @@ func (a *Admin) exportFansCSV(c echo.Context) error {
 	h.Set("Content-Disposition", `attachment; filename="fans.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
+	// Columns are only ever added, at the end: scripts read them by place.
 	w.Write([]string{"fan_id", "email", "phone", "first_name", "last_name", "marketing_consent",
-		"first_seen_at", "last_seen_at", "erased_at"})
+		"first_seen_at", "last_seen_at", "erased_at", "date_of_birth", "tickets", "events_attended"})
 	rows := 0
 	for {
 		hits, more, err := searchFans(ctx, a.store.Read, a.store.Dialect, s)
@@ -104,7 +115,8 @@ func (a *Admin) exportFansCSV(c echo.Context) error {
 		for _, f := range fans {
 			w.Write([]string{strconv.FormatInt(f.ID, 10), csvCell(deref(f.Email)), csvCell(deref(f.Phone)),
 				csvCell(deref(f.FirstName)), csvCell(deref(f.LastName)), deref(f.Consent),
-				formatTime(f.FirstSeenAt), formatTime(f.LastSeenAt), formatTime(f.ErasedAt)})
+				formatTime(f.FirstSeenAt), formatTime(f.LastSeenAt), formatTime(f.ErasedAt),
+				csvCell(deref(f.DateOfBirth)), strconv.FormatInt(f.Tickets, 10), strconv.FormatInt(f.EventsAttended, 10)})
 		}
 		rows += len(fans)
 		if !more {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +209,11 @@ func TestSearchPages(t *testing.T) {
 					}
 					seen[id] = true
 				}
+				// Each page says which it is, and past the first leads back to it.
+				if !strings.Contains(body, fmt.Sprintf("Page %d", pages+1)) ||
+					strings.Contains(body, `rel="first"`) != (pages > 0) {
+					t.Errorf("q=%q, page %d: pager %q", q, pages+1, regexp.MustCompile(`<p class="pager">.*</p>`).FindString(body))
+				}
 				path = ""
 				if m := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(body); m != nil {
 					path = html.UnescapeString(m[1])
@@ -225,6 +231,10 @@ func TestSearchPages(t *testing.T) {
 		rows, _ := csv.NewReader(strings.NewReader(readBody(h.get(c, "/admin/fans.csv?q=pager")))).ReadAll()
 		if len(rows) != n+1 {
 			t.Errorf("CSV has %d rows, want %d", len(rows), n+1)
+		}
+		if want := []string{"date_of_birth", "tickets", "events_attended"}; len(rows) == 0 || !slices.Equal(rows[0][9:], want) ||
+			rows[1][10] != "0" {
+			t.Errorf("CSV columns %v, first row %v: want %v appended", rows[0], rows[1], want)
 		}
 	})
 }

@@ -271,6 +271,11 @@ type fanSummary struct {
 	ErasedAt    *time.Time
 	FirstSeenAt time.Time
 	LastSeenAt  time.Time
+	// As in report_fans: ticket lines held, and distinct events where one
+	// of them was scanned.
+	DateOfBirth    *string
+	Tickets        int64
+	EventsAttended int64
 }
 
 func (f fanSummary) Name() string {
@@ -288,7 +293,11 @@ func loadFanSummaries(ctx context.Context, db *gorm.DB, hits []fanHit) ([]fanSum
 	}
 	var rows []fanSummary
 	err := db.WithContext(ctx).Raw(`SELECT id, email, phone, first_name, last_name, erased_at, first_seen_at,
-		last_seen_at, `+marketingConsentSQL+` AS consent FROM fans WHERE id IN ?`, ids).Scan(&rows).Error
+		last_seen_at, `+marketingConsentSQL+` AS consent, date_of_birth,
+		(SELECT COUNT(*) FROM tickets t WHERE t.fan_id = fans.id) AS tickets,
+		(SELECT COUNT(DISTINCT t.event_id) FROM tickets t
+		  WHERE t.fan_id = fans.id AND EXISTS (SELECT 1 FROM scans s WHERE s.ticket_id = t.id)) AS events_attended
+		FROM fans WHERE id IN ?`, ids).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
