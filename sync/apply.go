@@ -205,6 +205,23 @@ func (a *applier) applyTickets() error {
 	return nil
 }
 
+// Two scans of one ticket at one time are one scan. Which of them the row
+// keeps must not depend on which arrived first: the one that let more
+// people in, then the greater entry status. A replay changes nothing.
+const scanConflict = `ON CONFLICT (ticket_id, scanned_at) DO UPDATE SET people_in = excluded.people_in,
+	entry_status = excluded.entry_status, delivery_id = excluded.delivery_id
+	WHERE excluded.people_in > scans.people_in OR (excluded.people_in = scans.people_in
+		AND COALESCE(excluded.entry_status, '') > COALESCE(scans.entry_status, ''))`
+
+// scanWins tells whether scan a is kept over scan b at the same ticket and
+// time, by scanConflict's rule.
+func scanWins(a, b scanRow) bool {
+	if a.peopleIn != b.peopleIn {
+		return a.peopleIn > b.peopleIn
+	}
+	return a.status > b.status
+}
+
 func (a *applier) applyScans() error {
 	for _, s := range a.facts.Scans {
 		ticketID := a.tickets[s.TicketExternalID]
@@ -221,7 +238,7 @@ func (a *applier) applyScans() error {
 			continue
 		}
 		_, err := a.tx.exec(`INSERT INTO scans (ticket_id, provider, scanned_at, people_in, entry_status, delivery_id)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_id, scanned_at) DO NOTHING`,
+			VALUES (?, ?, ?, ?, ?, ?) `+scanConflict,
 			ticketID, a.facts.Provider, s.ScannedAt.UTC(), s.PeopleIn, s.EntryStatus, a.deliveryID)
 		if err != nil {
 			return fmt.Errorf("scan: %w", err)

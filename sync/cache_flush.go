@@ -3,6 +3,7 @@ package sync
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/fanhook/fanhook/models"
 )
@@ -210,12 +211,31 @@ func (c *batchCache) flushFanDeliveries(tx *sqlTx) error {
 }
 
 func (c *batchCache) flushScans(tx *sqlTx) error {
-	rows := make([][]any, len(c.scans))
-	for i, s := range c.scans {
+	// One statement may not update a row twice (PostgreSQL), so scans of
+	// one ticket at one time are settled here first, by scanConflict's rule.
+	type scanKey struct {
+		ticketID int64
+		at       time.Time
+	}
+	kept := map[scanKey]int{}
+	var scans []scanRow
+	for _, s := range c.scans {
+		k := scanKey{s.ticketID, s.at}
+		if i, seen := kept[k]; seen {
+			if scanWins(s, scans[i]) {
+				scans[i] = s
+			}
+			continue
+		}
+		kept[k] = len(scans)
+		scans = append(scans, s)
+	}
+	rows := make([][]any, len(scans))
+	for i, s := range scans {
 		rows[i] = []any{s.ticketID, s.provider, s.at, s.peopleIn, s.status, s.deliveryID}
 	}
 	err := insertMany(tx, "INSERT INTO scans (ticket_id, provider, scanned_at, people_in, entry_status, delivery_id)",
-		"ON CONFLICT (ticket_id, scanned_at) DO NOTHING", 6, rows)
+		scanConflict, 6, rows)
 	if err != nil {
 		return fmt.Errorf("scans: %w", err)
 	}

@@ -1,14 +1,19 @@
 package sync_test
 
 import (
+	"context"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
 	"github.com/fanhook/fanhook/models"
 	"github.com/fanhook/fanhook/models/storetest"
+	"github.com/fanhook/fanhook/sync"
 )
 
 // readStory reads testdata/stories/<name>/*.json; each file is named
@@ -84,7 +89,7 @@ func permute(a []int, k int, out *[][]int) {
 // TestOrderIndependence: for each provider's story and a story across
 // providers, every ordering of the same deliveries gives the same views.
 func TestOrderIndependence(t *testing.T) {
-	stories := []string{"fixr", "tikkl", "tradablebits", "vibes", "mixed", "emailchange"}
+	stories := []string{"fixr", "tikkl", "tradablebits", "vibes", "mixed", "emailchange", "scantie"}
 	storetest.Each(t, func(t *testing.T, store *models.Store) {
 		random := 200
 		if testing.Short() || store.Dialect == models.DialectPostgres {
@@ -140,4 +145,40 @@ func TestReplayTwiceChangesNothing(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Scans of one ticket at one time are one scan, and which one the row
+// keeps does not depend on their order, whether a batch applies them
+// together, one by one, or row by row in SQL.
+func TestTiedScansKeepTheSameOne(t *testing.T) {
+	story := readStory(t, "scantie")
+	for _, v := range []struct {
+		name    string
+		batch   int
+		careful bool
+	}{{"one batch", 0, false}, {"one by one", 1, false}, {"row by row", 0, true}} {
+		for _, reversed := range []bool{false, true} {
+			store := storetest.Open(t, models.DialectSQLite)
+			ds := append([]delivery{story[0]}, story[1:]...)
+			if reversed {
+				slices.Reverse(ds[1:])
+			}
+			accept(t, store, ds...)
+			w := sync.NewWorker(store, zerolog.Nop(), sync.WorkerOptions{BatchSize: v.batch})
+			if v.careful {
+				sync.AlwaysCareful(w)
+			}
+			if _, err := w.Drain(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var people int64
+			var status string
+			if err := store.Read.Raw("SELECT people_in, entry_status FROM scans").Row().Scan(&people, &status); err != nil {
+				t.Fatal(err)
+			}
+			if people != 2 || status != "Confirmed" {
+				t.Errorf("%s, reversed=%v: scan kept %d in, %q; want 2, Confirmed", v.name, reversed, people, status)
+			}
+		}
+	}
 }
