@@ -4,8 +4,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -17,25 +15,36 @@ import (
 // written before keep their unfolded names until their profile is next
 // written; the search looks for the query both ways meanwhile.
 
-var dropMarks = runes.Remove(runes.In(unicode.Mn))
-
 // SearchName folds s for the fan search.
 func SearchName(s string) string {
-	folded, _, err := transform.String(transform.Chain(norm.NFD, dropMarks, norm.NFC), s)
-	if err != nil {
-		folded = s
+	if !plainASCII(s) { // most names are: every profile write folds two
+		// Decomposed, an accent is a mark of its own (é = e + ◌́), dropped
+		// below with the apostrophes.
+		s = norm.NFD.String(s)
 	}
-	folded = strings.Map(func(r rune) rune {
-		switch r {
-		case '\'', '\u2019', '\u02bc', '`', '\u00b4':
+	folded := strings.Map(func(r rune) rune {
+		switch {
+		case r == '\'' || r == '\u2019' || r == '\u02bc' || r == '`' || r == '\u00b4':
+			return -1
+		case r >= 0x80 && unicode.Is(unicode.Mn, r):
 			return -1
 		}
 		return unicode.ToLower(r)
-	}, folded)
+	}, s)
 	return strings.Join(strings.Fields(folded), " ")
 }
 
 // SearchNames are a fan's search_name and search_name_rev.
 func SearchNames(first, last string) (name, rev string) {
 	return SearchName(first + " " + last), SearchName(last + " " + first)
+}
+
+// plainASCII: s has no accents to decompose.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

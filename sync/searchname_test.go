@@ -14,7 +14,7 @@ import (
 func TestSearchName(t *testing.T) {
 	for in, want := range map[string]string{
 		"Chloé O’Brien": "chloe obrien", "  ZOË   Ädler ": "zoe adler", "O'Neill": "oneill",
-		"Łukasz Żółć": "łukasz zołc", "Ana-María": "ana-maria", "": "",
+		"Łukasz Żółć": "łukasz zołc", "Ana-María": "ana-maria", "": "", " Mohammed  GRANGER ": "mohammed granger",
 	} {
 		if got := sync.SearchName(in); got != want {
 			t.Errorf("SearchName(%q) = %q, want %q", in, got, want)
@@ -45,5 +45,15 @@ func TestNormalizerFoldsSearchNames(t *testing.T) {
 		if name != "chloe obrien" || rev != "obrien chloe" {
 			t.Errorf("careful=%v: search names %q / %q, want folded", careful, name, rev)
 		}
+	}
+}
+
+func BenchmarkSearchNames(b *testing.B) {
+	for _, name := range [][2]string{{"Mohammed", "Granger"}, {"Chloé", "O'Brien"}} {
+		b.Run(name[0], func(b *testing.B) {
+			for b.Loop() {
+				sync.SearchNames(name[0], name[1])
+			}
+		})
 	}
 }
