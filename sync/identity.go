@@ -107,8 +107,7 @@ func cachedE164(s, region string, national bool) string {
 }
 
 // hasTrunkPrefix tells whether s's digits start with the region's national
-// prefix ("0" in Britain) or its international one ("00"), as a number
-// written for that region does.
+// (trunk) prefix, "0" in Britain, as a number written for that region does.
 func hasTrunkPrefix(s, region string) bool {
 	digits := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
