@@ -210,3 +210,43 @@ func FuzzDecodeTree(f *testing.F) {
 		checkDecodeTree(t, body)
 	})
 }
+
+// FuzzSearchName: a provider's name folds to what the admin's search can
+// find, the same whatever form it came in: folding again changes nothing,
+// and nothing to fold (upper case, accents' marks, apostrophes, runs of
+// spaces) is left.
+func FuzzSearchName(f *testing.F) {
+	for _, s := range []string{"Chloé O’Brien", "  ZOË   Ädler ", "Łukasz Żółć", "Seán Ó Bráin", "Mohammed Granger", "\xff\xfe", "İstanbul"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := SearchName(s)
+		if again := SearchName(got); again != got {
+			t.Fatalf("SearchName(%q) = %q, and again %q", s, got, again)
+		}
+		if strings.TrimSpace(got) != got || strings.Contains(got, "  ") || strings.ContainsAny(got, "'’ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+			t.Fatalf("SearchName(%q) = %q: left something to fold", s, got)
+		}
+	})
+}
+
+// FuzzNormalizePhone: whatever a provider sends as a phone, the answer is
+// empty or E.164, and normalizing it again gives itself.
+func FuzzNormalizePhone(f *testing.F) {
+	for _, s := range []string{"+447700900123", "07700 900123", "(604) 555-0135", "0044 7700 900123", "14088881234", "4088881235", "tel:+1-408-888-1234"} {
+		f.Add(s, "GB")
+		f.Add(s, "US")
+	}
+	f.Fuzz(func(t *testing.T, s, region string) {
+		got := NormalizePhone(s, region)
+		if got == "" {
+			return
+		}
+		if got[0] != '+' || strings.Trim(got[1:], "0123456789") != "" {
+			t.Fatalf("NormalizePhone(%q, %q) = %q, not E.164", s, region, got)
+		}
+		if again := NormalizePhone(got, region); again != got {
+			t.Fatalf("NormalizePhone(%q, %q) = %q, and again %q", s, region, got, again)
+		}
+	})
+}

@@ -96,6 +96,12 @@ func cachedE164(s, region string, national bool) string {
 	if n, err := phonenumbers.Parse(s, region); err == nil && phonenumbers.IsPossibleNumber(n) &&
 		(!national || phonenumbers.IsValidNumber(n) || hasTrunkPrefix(s, region)) {
 		e = phonenumbers.Format(n, phonenumbers.E164)
+		// A number libphonenumber reads back as another ("000010" in
+		// Uruguay gives +59800010, which reads as +5980010) is no one's:
+		// stored, it would never match itself sent again in E.164.
+		if back, err := phonenumbers.Parse(e, region); err != nil || phonenumbers.Format(back, phonenumbers.E164) != e {
+			e = ""
+		}
 	}
 	e164Cache.Lock()
 	if len(e164Cache.m) >= e164CacheSize {

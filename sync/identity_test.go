@@ -49,6 +49,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"0612345679", "FR", "+33612345679"},
 		{"6045550140", "US", "+16045550140"},
 		{"tel:07700900123", "GB", "+447700900123"},
+		{"000010", "UY", ""}, // libphonenumber reads its E.164 back as another number
 		{"", "GB", ""},
 		{"n/a", "GB", ""},
 		{"123", "GB", ""},
