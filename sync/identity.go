@@ -175,6 +175,13 @@ func (p *Person) setDateOfBirth(s string) {
 	}
 }
 
+// setDateOfBirthMonthFirst is setDateOfBirth for an American provider.
+func (p *Person) setDateOfBirthMonthFirst(s string) {
+	if d, err := ParseDateMonthFirst(s); err == nil {
+		p.DateOfBirth = d
+	}
+}
+
 // addPerson appends p to f.People and returns its index, or -1 when p has
 // nothing to be found by.
 func (f *Facts) addPerson(p Person) int {

@@ -113,3 +113,16 @@ func TestParseVibesUnknownAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// Vibes people type their birth dates month first, as Americans do.
+func TestParseVibesBirthDateMonthFirst(t *testing.T) {
+	body := []byte(`{"event_id":"dob-1","callback_type":"person_added","event_date":"2017-01-01T00:00Z",
+		"person":{"person_key":"pk-dob","mobile_phone":{"mdn":"+14088881234"},"custom_fields":{"birthdate":"08/09/1988"}}}`)
+	f, err := ParseVibes(body, receivedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.People) != 1 || f.People[0].DateOfBirth != "1988-08-09" {
+		t.Fatalf("people %+v, want a birth date of 1988-08-09", f.People)
+	}
+}

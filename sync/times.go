@@ -70,9 +70,18 @@ var dateLayouts = []string{
 // ParseDate normalizes a birth date to YYYY-MM-DD. A datetime keeps the
 // calendar date it names in its own zone: converting "1991-05-11T00:00+02:00"
 // to UTC would move a birthday to the day before.
-func ParseDate(s string) (string, error) {
+func ParseDate(s string) (string, error) { return parseDate(s, dateLayouts) }
+
+// ParseDateMonthFirst is ParseDate for an American provider (Vibes):
+// "08/09/1988" is August 9th. A date that cannot be month first
+// ("25/12/1990") is still read day first.
+func ParseDateMonthFirst(s string) (string, error) { return parseDate(s, monthFirstLayouts) }
+
+var monthFirstLayouts = append([]string{"1/2/2006"}, dateLayouts...)
+
+func parseDate(s string, layouts []string) (string, error) {
 	s = strings.TrimSpace(s)
-	for _, l := range dateLayouts {
+	for _, l := range layouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.Format("2006-01-02"), nil
 		}

@@ -74,3 +74,14 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDateMonthFirst(t *testing.T) {
+	for in, want := range map[string]string{
+		"08/09/1988": "1988-08-09", "8/9/1988": "1988-08-09", "25/12/1990": "1990-12-25", // not a month: day first
+		"1988-08-09": "1988-08-09", "05/13/1991": "1991-05-13",
+	} {
+		if got, err := ParseDateMonthFirst(in); err != nil || got != want {
+			t.Errorf("ParseDateMonthFirst(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

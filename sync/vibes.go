@@ -53,7 +53,8 @@ func vibesPerson(o object) Person {
 	p.FirstName = getStr(cf, "first_name")
 	p.LastName = getStr(cf, "last_name")
 	p.Postcode = firstNonEmpty(getStr(cf, "postal_code"), getStr(cf, "zip"), getStr(cf, "zip_code"))
-	p.setDateOfBirth(firstNonEmpty(getStr(cf, "birthdate"), getStr(cf, "birthday"), getStr(cf, "date_of_birth")))
+	// Vibes is an American platform: its people type dates month first.
+	p.setDateOfBirthMonthFirst(firstNonEmpty(getStr(cf, "birthdate"), getStr(cf, "birthday"), getStr(cf, "date_of_birth")))
 	return p
 }
 
