@@ -18,6 +18,9 @@ import (
 // SearchName folds s for the fan search.
 func SearchName(s string) string {
 	if !plainASCII(s) { // most names are: every profile write folds two
+		// Bodies are valid UTF-8 (checked at ingest); a query may not be,
+		// and NFD stops decomposing at a broken byte.
+		s = strings.ToValidUTF8(s, "")
 		// Decomposed, an accent is a mark of its own (é = e + ◌́), dropped
 		// below with the apostrophes.
 		s = norm.NFD.String(s)
