@@ -24,6 +24,8 @@ func TestParseMinorUnits(t *testing.T) {
 		{"12.500", "BHD", 12500, false},
 		{"0.250", "bhd", 250, false},
 		{"1.2345", "KWD", 0, true},
+		{"1.2345", "CLF", 12345, false}, // Chile's unit of account: four decimals
+		{"2500", "XOF", 2500, false},
 		{"1000", "KRW", 1000, false},
 		{"9.99", "XYZ", 999, false}, // unknown code: 2 decimals
 		{"1.5e1", "GBP", 1500, false},
