@@ -14,8 +14,8 @@ import (
 // it: "(604) 555-0135" read as British became +446045550135. So a
 // country's English name, or a common other name, gives its region.
 
-// countryAliases are names people write that are not the region's
-// English display name.
+// countryAliases are names and codes people write that are not the
+// region's English display name or ISO code ("UK" for GB).
 var countryAliases = map[string]string{
 	"uk": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB",
 	"wales": "GB", "northern ireland": "GB", "usa": "US", "u.s.a.": "US", "u.s.": "US",
@@ -35,9 +35,6 @@ var regionNames = gosync.OnceValue(func() map[string]string {
 			names[strings.ToLower(name)] = code
 		}
 	}
-	for name, code := range countryAliases {
-		names[name] = code
-	}
 	return names
 })
 
@@ -45,11 +42,11 @@ var regionNames = gosync.OnceValue(func() map[string]string {
 // name, or "" when it is not one.
 func regionOf(country string) string {
 	c := strings.ToLower(strings.TrimSpace(country))
+	if code, ok := countryAliases[c]; ok {
+		return code
+	}
 	if len(c) == 2 {
 		code := strings.ToUpper(c)
-		if code == "UK" {
-			return "GB"
-		}
 		if phonenumbers.GetCountryCodeForRegion(code) != 0 {
 			return code
 		}
