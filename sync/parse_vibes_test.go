@@ -83,6 +83,19 @@ func TestParseVibesParticipants(t *testing.T) {
 	}
 }
 
+// A status Vibes did not document is kept as Vibes said it, lower-cased
+// like the documented ones.
+func TestParseVibesUndocumentedParticipantStatus(t *testing.T) {
+	b := `{"callback_type":"ack_participant_changed","event_date":"2017-06-03T10:00Z","participant":{"person":{"person_key":"k"},"acquisition_campaign":{"id":"c1234"},"status":"EXPIRED"}}`
+	f, err := ParseVibes([]byte(b), receivedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Consents) != 1 || f.Consents[0].Status != "expired" || f.Consents[0].Topic != "vibes_campaign:c1234" {
+		t.Errorf("consents %+v", f.Consents)
+	}
+}
+
 func TestParseVibesLists(t *testing.T) {
 	a := mustParse(t, "vibes", "subscription_list_added")
 	want := VibesListFact{ListID: "l1234", Name: "VIP Alerts", URL: "/companies/abc/mobiledb/subscription_lists/l1234"}
@@ -104,7 +117,7 @@ func TestParseVibesUnknownAndErrors(t *testing.T) {
 		`{"callback_type":"person_added","person":{"custom_fields":{"first_name":"X"}}}`,
 		`{"callback_type":"subscription_added","subscription":{"person":{"person_key":"k"}}}`,
 		`{"callback_type":"subscription_added","subscription":{"subscription_list":{"id":"l1"}}}`,
-		`{"callback_type":"ack_participant_changed","participant":{"person":{"person_key":"k"},"acquisition_campaign":{"id":"c"},"status":"MAYBE"}}`,
+		`{"callback_type":"ack_participant_changed","participant":{"person":{"person_key":"k"},"acquisition_campaign":{"id":"c"},"status":"OK?"}}`,
 		`{"callback_type":"subscription_list_added","subscription_list":{"name":"no id"}}`,
 		`{"callback_type":"person_added","event_date":"01/01/2017","person":{"person_key":"k"}}`,
 	} {

@@ -111,16 +111,15 @@ func vibesParticipant(f *Facts, m, legacy object) error {
 		return errors.New("missing acquisition campaign id")
 	}
 	status := strings.ToLower(firstNonEmpty(getStr(part, "status"), getStr(legacy, "status")))
-	switch status {
-	case ConsentCampaignPending, ConsentCampaignConfirmed, ConsentCampaignRejected:
-	case "":
+	switch {
+	case status == "":
 		// The older shape carries no status; a new participant is pending
 		// until they confirm. A change without a status says nothing.
 		if f.EventType == "ack_participant_added" {
 			status = ConsentCampaignPending
 		}
-	default:
-		return fmt.Errorf("unknown participant status %q", status)
+	case !isStatusWord(status):
+		return fmt.Errorf("participant status %q is not a word", status)
 	}
 	detail := compactDetail(map[string]string{
 		"keyword":            getStr(camp, "keyword"),
@@ -146,6 +145,21 @@ func vibesList(f *Facts, m, legacy object) error {
 	}
 	f.VibesList = &VibesListFact{ListID: id, Name: getStr(l, "name"), URL: getStr(l, "url")}
 	return nil
+}
+
+// isStatusWord accepts a status Vibes did not document (EXPIRED, say) as
+// long as it reads as one: the ledger keeps what the provider said, and
+// only a value that cannot be a status fails the delivery.
+func isStatusWord(s string) bool {
+	if len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // addConsent records a consent at the delivery's fact time (event_date), not
