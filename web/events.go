@@ -146,7 +146,7 @@ func (a *Admin) showEvent(c echo.Context) error {
 		UNION ALL SELECT o.sold_at, o.ticket_count - COALESCE((SELECT SUM(COALESCE(x.quantity, 0))
 			FROM tickets x WHERE x.order_id = o.id), 0)
 		FROM orders o WHERE o.event_id = ? AND (NOT EXISTS (SELECT 1 FROM tickets x WHERE x.order_id = o.id)
-			OR o.ticket_count > (SELECT SUM(COALESCE(x.quantity, 0)) FROM tickets x WHERE x.order_id = o.id))`,
+			OR (o.ticket_count IS NOT NULL AND o.ticket_count > (SELECT SUM(COALESCE(x.quantity, 0)) FROM tickets x WHERE x.order_id = o.id)))`,
 		id, id).Scan(&sold).Error; err != nil {
 		return errInternal("event sales per day", err)
 	}

@@ -42,8 +42,9 @@ LEFT JOIN (
                NULL, NULL, NULL, 0
         FROM orders o
         WHERE NOT EXISTS (SELECT 1 FROM tickets x WHERE x.order_id = o.id)
-           OR o.ticket_count > (SELECT SUM(COALESCE(x.quantity, 0)) FROM tickets x
-                                WHERE x.order_id = o.id)
+           OR (o.ticket_count IS NOT NULL
+               AND o.ticket_count > (SELECT SUM(COALESCE(x.quantity, 0)) FROM tickets x
+                                     WHERE x.order_id = o.id))
     ) t
     GROUP BY t.event_id, t.currency
 ) s ON s.event_id = e.id;
