@@ -239,6 +239,29 @@ func TestSignInThrottleSparesKnownDevices(t *testing.T) {
 			t.Fatalf("the usual browser with a wrong password: %d, want 401", code)
 		}
 
+		// Guessing from the admin's own address (one office NAT) holds back
+		// that address, but not the admin's usual browser there.
+		h.advance(throttleWindow + time.Minute) // the user's guesses age out
+		for i := range maxFailuresPerAddr {
+			if code := signIn(h.client(), "guess"); code != http.StatusUnauthorized {
+				t.Fatalf("guess %d: %d, want 401", i+1, code)
+			}
+		}
+		if code := signIn(h.client(), testPassword); code != http.StatusTooManyRequests {
+			t.Fatalf("a new browser at the guessed-from address: %d, want 429", code)
+		}
+		if code := signIn(usual, testPassword); code != http.StatusSeeOther {
+			t.Fatalf("the usual browser at the guessed-from address: %d, want signed in", code)
+		}
+		// The device has a limit of its own: its cookie is no licence to guess.
+		for range maxFailuresPerAddr {
+			signIn(usual, "wrong password")
+		}
+		if code := signIn(usual, testPassword); code != http.StatusTooManyRequests {
+			t.Fatalf("the usual browser after %d wrong passwords: %d, want 429", maxFailuresPerAddr, code)
+		}
+		h.advance(throttleWindow + time.Minute)
+
 		const newPassword = "a brand new password"
 		if err := SetPassword(context.Background(), store, "admin", newPassword); err != nil {
 			t.Fatal(err)

@@ -14,8 +14,10 @@ import (
 // A user's failed sign-ins, from anywhere, hold back that user's sign-ins
 // (maxFailuresPerUser), so that guessing from many addresses gets nowhere.
 // But whoever keeps guessing then keeps the real admin out as long as they
-// like. So a browser that has signed in as a user before carries a device
-// cookie, and the user's own limit does not apply to it: only its address's.
+// like, and whoever guesses from the admin's own address (an office behind
+// one NAT) holds back that address. So a browser that has signed in as a
+// user before carries a device cookie, and neither limit applies to it: it
+// has a limit of its own, which guessing without the cookie cannot reach.
 // This is OWASP's "device cookie" defence against lockout.
 //
 // The cookie is an HMAC of the user name keyed with the user's password

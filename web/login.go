@@ -65,14 +65,14 @@ func (a *Admin) signIn(c echo.Context) error {
 	// A wrong user name costs the same bcrypt work as a wrong password.
 	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && len(users) == 1
 	if !ok {
-		if err := a.recordFailure(ctx, addr, username); err != nil {
+		if err := a.recordFailure(ctx, addr, username, known); err != nil {
 			return errInternal("sign in", err)
 		}
 		a.audit(c, username, "sign-in failed", "", "")
 		data.Error = "Wrong user name or password."
 		return a.render(c, http.StatusUnauthorized, "login.html", "Sign in", data)
 	}
-	if err := a.clearFailures(ctx, addr); err != nil {
+	if err := a.clearFailures(ctx, addr, username); err != nil {
 		a.log.Warn().Err(err).Msg("clear sign-in failures")
 	}
 	if err := a.startSession(c, users[0].ID); err != nil {

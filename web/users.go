@@ -102,7 +102,7 @@ func SetPassword(ctx context.Context, store *models.Store, username, password st
 		// A new password is the way back in for a user whom guesses hold
 		// back: it also ends every device cookie (device.go).
 		_, userKey := throttleKeys("", username)
-		if err := tx.Exec("DELETE FROM login_failures WHERE key = ?", userKey).Error; err != nil {
+		if err := tx.Exec("DELETE FROM login_failures WHERE key IN (?, ?)", userKey, deviceKey(username)).Error; err != nil {
 			return fmt.Errorf("set password: forget failed sign-ins: %w", err)
 		}
 		return nil
