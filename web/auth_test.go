@@ -64,6 +64,13 @@ func TestCSRF(t *testing.T) {
 					t.Errorf("POST %s with csrf %q: %d, want 403", p, form.Get("csrf"), res.StatusCode)
 				}
 			}
+			// The right token in the URL is no token: URLs end up in
+			// history, proxy logs and Referer headers.
+			res := h.postForm(c, p+"?csrf="+token, url.Values{})
+			res.Body.Close()
+			if res.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s?csrf=<token>: %d, want 403", p, res.StatusCode)
+			}
 		}
 		// The header works as well as the form field.
 		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/admin/deliveries/replay-failed", nil)

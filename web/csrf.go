@@ -19,7 +19,9 @@ func (a *Admin) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		s := currentSession(c)
 		token := c.Request().Header.Get("X-CSRF-Token")
 		if token == "" {
-			token = c.FormValue("csrf")
+			// The body's field only: a token in the URL would end up in
+			// history, proxy logs and Referer headers.
+			token = c.Request().PostFormValue("csrf")
 		}
 		if s == nil || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.CSRF)) != 1 {
 			return errStatus(http.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again.")
