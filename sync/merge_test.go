@@ -106,3 +106,16 @@ func TestAmbiguousSharedPhoneJoinsNobody(t *testing.T) {
 		}
 	})
 }
+
+// A Vibes person seen with a new phone, then with the old one that a FIXR
+// fan with an email holds: the old phone leads the record to both fans, and
+// with one email between them they are one person, whichever came first.
+func TestPhoneLinksAFanFoundByProviderID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		ingest(t, store, readStory(t, "phonelink")...)
+		fans := liveFans(t, store)
+		if len(fans) != 1 || fans[0].Email == nil || *fans[0].Email != "p@example.com" {
+			t.Fatalf("want one fan, p@example.com; got %+v", fans)
+		}
+	})
+}

@@ -89,7 +89,7 @@ func permute(a []int, k int, out *[][]int) {
 // TestOrderIndependence: for each provider's story and a story across
 // providers, every ordering of the same deliveries gives the same views.
 func TestOrderIndependence(t *testing.T) {
-	stories := []string{"fixr", "tikkl", "tradablebits", "vibes", "mixed", "emailchange", "scantie"}
+	stories := []string{"fixr", "tikkl", "tradablebits", "vibes", "mixed", "emailchange", "scantie", "phonelink"}
 	storetest.Each(t, func(t *testing.T, store *models.Store) {
 		random := 200
 		if testing.Short() || store.Dialect == models.DialectPostgres {

@@ -172,41 +172,33 @@ func distinctEmails(fans []fanRef) int {
 	return len(seen)
 }
 
-// addPhoneMatches lets a phone join the record to fans. With no fan found
-// yet, the lowest compatible fan holding the phone is the record's fan. With
-// an email in hand, phone-only fans (no email) are the same person and
-// merge; fans with another email never do. A record with no email whose
-// phone is shared by people with different emails (a family) cannot tell
-// which of them it is: it joins none, rather than give one person another's
-// consent.
+// addPhoneMatches lets a phone join the record to fans. Fans holding the
+// phone with no email, or with the record's email (its own, or the email of
+// the fans found already), are the same person and join. A record with no
+// email in hand takes the email of the fans holding its phone, unless they
+// hold different emails (a family): then it cannot tell which of them it
+// is, and joins none, rather than give one person another's consent.
 func (a *applier) addPhoneMatches(group, phoneFans []fanRef, p Person) []fanRef {
 	email := p.Email
+	in := map[int64]bool{}
 	for _, g := range group {
+		in[g.id] = true
 		if email == "" {
 			email = g.email
 		}
 	}
-	if email == "" && len(group) == 0 && distinctEmails(phoneFans) > 1 {
+	var candidates []fanRef
+	for _, f := range phoneFans {
+		if !in[f.id] {
+			candidates = append(candidates, f)
+		}
+	}
+	if email == "" && distinctEmails(candidates) > 1 {
 		return group
 	}
-	in := map[int64]bool{}
-	for _, g := range group {
-		in[g.id] = true
-	}
-	for _, f := range phoneFans {
-		if in[f.id] {
-			continue
-		}
-		switch {
-		case len(group) == 0 && (email == "" || f.email == "" || f.email == email):
+	for _, f := range candidates {
+		if email == "" || f.email == "" || f.email == email {
 			group = append(group, f)
-			in[f.id] = true
-			if email == "" {
-				email = f.email
-			}
-		case len(group) > 0 && email != "" && f.email == "":
-			group = append(group, f)
-			in[f.id] = true
 		}
 	}
 	return group
