@@ -12,6 +12,9 @@ import (
 	fansync "github.com/fanhook/fanhook/sync"
 )
 
+// utf8BOM is the byte order mark some senders put before a UTF-8 body.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // maxJSONDepth is how deep a webhook body may nest (sync.ScanJSON checks it).
 const maxJSONDepth = fansync.MaxJSONDepth
 

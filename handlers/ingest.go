@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -57,6 +58,10 @@ func (h *webhooks) ingestDelivery(c echo.Context) error {
 	if provider == models.ProviderTikkl {
 		h.metrics.TikklSignatureForm(form)
 	}
+	// A byte order mark is no part of the JSON (RFC 8259 lets a parser
+	// ignore it); some senders' libraries write one. It is signed with the
+	// body, so it goes only after authentication.
+	body = bytes.TrimPrefix(body, utf8BOM)
 	if err := validateJSONObject(body); err != nil {
 		return renderError(c, err)
 	}

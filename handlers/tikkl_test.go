@@ -116,3 +116,23 @@ func TestTikklBadSignatures(t *testing.T) {
 		}
 	})
 }
+
+// A body that starts with a UTF-8 byte order mark is stored without it; a
+// Tikkl signature over the bytes as sent, mark included, still holds.
+func TestBodyWithByteOrderMark(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		s := newTestServer(t, store, testSecrets())
+		bom := "\xef\xbb\xbf"
+		fixr := fixrBody("m-bom", "customer_updated")
+		id := wantStored(t, s.post(t, "/webhooks/fixr", append([]byte(bom), fixr...), bearer("fixr-old-token")), "accepted")
+		if d := s.delivery(t, id); string(d.Body) != string(fixr) {
+			t.Errorf("stored FIXR body %q, want %q", d.Body, fixr)
+		}
+		tikkl := append([]byte(bom), tikklBody(99)...)
+		r := s.post(t, "/webhooks/tikkl", tikkl, map[string]string{"X-Tikkl-Signature": hex.EncodeToString(tikklMAC("tikkl-new-secret", tikkl))})
+		if d := s.delivery(t, wantStored(t, r, "accepted")); string(d.Body) != string(tikklBody(99)) {
+			t.Errorf("stored Tikkl body %q", d.Body)
+		}
+	})
+}

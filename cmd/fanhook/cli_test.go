@@ -87,7 +87,8 @@ func TestCLI(t *testing.T) {
 		`{"provider": "eventbrite", "received_at": "2024-01-02T03:04:06Z", "body": {}}`,
 	}
 	file := filepath.Join(t.TempDir(), "backfill.jsonl")
-	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+	// Saved by an editor that starts UTF-8 files with a byte order mark.
+	if err := os.WriteFile(file, []byte("\xef\xbb\xbf"+strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, errOut, code := runCLI(t, env, "", "import", file)

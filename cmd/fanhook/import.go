@@ -296,6 +296,10 @@ func (imp *importer) read(ctx context.Context, in io.Reader, send func(ds []*mod
 			lineNo++
 			chunk.size += len(line)
 			chunk.lastLine = lineNo
+			if lineNo == 1 {
+				// Editors on Windows start a UTF-8 file with a byte order mark.
+				line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+			}
 			if len(bytes.TrimSpace(line)) > 0 {
 				chunk.lines++
 				d, err := parseImportLine(line)
