@@ -190,7 +190,7 @@ func decodeObjectStd(body []byte) (object, error) {
 func str(v any) string {
 	switch x := v.(type) {
 	case string:
-		return strings.TrimSpace(x)
+		return withoutNUL(strings.TrimSpace(x))
 	case json.Number:
 		return x.String()
 	case bool:
@@ -203,6 +203,16 @@ func str(v any) string {
 }
 
 func getStr(m object, key string) string { return str(m[key]) }
+
+// withoutNUL drops NUL characters (JSON's \u0000, a form's %00): PostgreSQL
+// text cannot hold them, and both databases must keep the same data. The
+// raw body keeps them.
+func withoutNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "")
+}
 
 // getObj returns m[key] if it is an object, else nil (reads on nil maps are
 // safe, so callers need no checks).

@@ -96,9 +96,13 @@ func parseForm(s string) map[string][]string {
 	return out
 }
 
+// unescapeForm decodes one form key or value. Percent escapes can spell
+// bytes that are not UTF-8 (%FC, Latin-1's ü) or NUL (%00); they become
+// U+FFFD and nothing, so that every text column holds valid UTF-8 that
+// PostgreSQL takes as well as SQLite.
 func unescapeForm(s string) string {
 	if u, err := url.QueryUnescape(s); err == nil {
-		return u
+		return strings.ToValidUTF8(withoutNUL(u), "\uFFFD")
 	}
 	return s
 }
