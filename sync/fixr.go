@@ -15,7 +15,7 @@ func ParseFIXR(body []byte, receivedAt time.Time) (Facts, error) {
 	if err != nil {
 		return f, err
 	}
-	f.EventType = getStr(m, "event")
+	f.EventType = strings.ToLower(getStr(m, "event"))
 	if f.FactAt, err = factTime(m, "created", receivedAt); err != nil {
 		return f, err
 	}
@@ -133,11 +133,16 @@ func fixrHolders(f *Facts, holders []object) int {
 	return first
 }
 
-// marketingStatus accepts FIXR's four documented values in any case; an
-// unknown value is not guessed at (the raw body keeps it).
+// marketingStatus accepts FIXR's four documented values in any case. A
+// value FIXR did not document is kept as FIXR said it, lower-cased, when it
+// reads as a status: the ledger then shows it, and the fan no longer counts
+// as opted in on the strength of an older statement. Anything else is not
+// guessed at (the raw body keeps it).
 func marketingStatus(s string) string {
-	switch s = strings.ToLower(s); s {
-	case ConsentMarketingOptIn, ConsentMarketingOptOut, ConsentMarketingSoftIn, ConsentMarketingSoftOut:
+	switch s = strings.ToLower(s); {
+	case s == ConsentMarketingOptIn, s == ConsentMarketingOptOut, s == ConsentMarketingSoftIn, s == ConsentMarketingSoftOut:
+		return s
+	case isStatusWord(s):
 		return s
 	}
 	return ""

@@ -3,6 +3,7 @@ package sync
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -162,6 +163,42 @@ func TestDeliveryKeyMatchesParse(t *testing.T) {
 		f, _ := ParseDelivery(provider, body, receivedAt)
 		if et != f.EventType || key == "" {
 			t.Errorf("%s: DeliveryKey type %q key %q, parsed type %q", path, et, key, f.EventType)
+		}
+	}
+}
+
+// Event names route in any case: a platform that changes its casing must
+// not turn every delivery into an ignored one.
+func TestParseEventNamesInAnyCase(t *testing.T) {
+	for _, c := range []struct{ provider, body, want string }{
+		{ProviderFIXR, `{"event":"Customer_Updated","created":"2024-01-01T00:00:00Z","payload":{"email":"a@example.com"}}`, "customer_updated"},
+		{ProviderTikkl, `{"objectType":"Transaction","orderId":"1","campaignUrl":"https://tikkl.com/o/c/x","userEmail":"a@example.com"}`, "transaction"},
+		{ProviderVibes, `{"callback_type":"Person_Added","event_date":"2017-01-01T00:00Z","Person_Added":{"person":{"person_key":"k"}}}`, "person_added"},
+	} {
+		f, err := ParseDelivery(c.provider, []byte(c.body), receivedAt)
+		if err != nil || f.Ignored || f.EventType != c.want || len(f.People) != 1 {
+			t.Errorf("%s: %+v, %v; want %s applied", c.provider, f, err, c.want)
+		}
+	}
+}
+
+// FIXR's four consent values, and one it never documented: kept as said.
+func TestParseFIXRConsentValues(t *testing.T) {
+	for value, want := range map[string]string{
+		"opt_in": "opt_in", "SOFT_OPT_OUT": "soft_opt_out", "Maybe": "maybe", "opt in?": "", "": "",
+	} {
+		body := fmt.Sprintf(`{"event":"customer_updated","created":"2024-01-01T00:00:00Z",
+			"payload":{"email":"a@example.com","contact_preferences_user_response":%q}}`, value)
+		f, err := ParseFIXR([]byte(body), receivedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if len(f.Consents) == 1 {
+			got = f.Consents[0].Status
+		}
+		if got != want || len(f.Consents) > 1 {
+			t.Errorf("%q: consents %+v, want %q", value, f.Consents, want)
 		}
 	}
 }

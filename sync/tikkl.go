@@ -3,6 +3,7 @@ package sync
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -15,7 +16,7 @@ func ParseTikkl(body []byte, receivedAt time.Time) (Facts, error) {
 	if err != nil {
 		return f, err
 	}
-	f.EventType = getStr(m, "objectType")
+	f.EventType = strings.ToLower(getStr(m, "objectType"))
 	switch f.EventType {
 	case "transaction", "ticket":
 	default:

@@ -17,12 +17,13 @@ func ParseVibes(body []byte, receivedAt time.Time) (Facts, error) {
 	if err != nil {
 		return f, err
 	}
-	f.EventType = firstNonEmpty(getStr(m, "callback_type"), getStr(m, "event_type"))
+	named := firstNonEmpty(getStr(m, "callback_type"), getStr(m, "event_type"))
+	f.EventType = strings.ToLower(named)
 	if f.FactAt, err = factTime(m, "event_date", receivedAt); err != nil {
 		return f, fmt.Errorf("vibes %s: %w", f.EventType, err)
 	}
 	// The older shapes keep their data under a key named after the event.
-	legacy := getObj(m, f.EventType)
+	legacy := firstObj(getObj(m, named), getObj(m, f.EventType))
 	switch f.EventType {
 	case "person_added", "person_updated":
 		err = vibesPersonEvent(&f, m, legacy)
