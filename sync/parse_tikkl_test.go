@@ -87,3 +87,20 @@ func TestParseTikklEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// One campaign's URL written with and without a trailing slash is one event.
+func TestParseTikklCampaignURLWithSlash(t *testing.T) {
+	var keys []string
+	for _, u := range []string{"https://tikkl.com/o/c/x", "https://tikkl.com/o/c/x/"} {
+		f, err := ParseTikkl([]byte(`{"objectType":"transaction","orderId":"1","campaignUrl":"`+u+`","userEmail":"a@example.com"}`), receivedAt)
+		if err != nil || f.Event == nil || f.Order == nil {
+			t.Fatalf("%s: %+v %v", u, f, err)
+		}
+		keys = append(keys, f.Event.ExternalID, f.Order.EventExternalID)
+	}
+	for _, k := range keys {
+		if k != "https://tikkl.com/o/c/x" {
+			t.Errorf("campaign keys %q", keys)
+		}
+	}
+}

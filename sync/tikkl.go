@@ -38,6 +38,12 @@ func ParseTikkl(body []byte, receivedAt time.Time) (Facts, error) {
 	return f, nil
 }
 
+// tikklCampaign keys a campaign by its URL without a trailing slash: the
+// same campaign's page is written both ways.
+func tikklCampaign(m object) string {
+	return strings.TrimRight(getStr(m, "campaignUrl"), "/")
+}
+
 // tikklEvent is the campaign as an event. It is not a stub: the name is a
 // dated fact, and the two payload kinds name one campaign differently, so
 // the applier keeps the newest.
@@ -47,7 +53,7 @@ func tikklEvent(m object, name string) *EventFact {
 		return nil
 	}
 	return &EventFact{
-		ExternalID: url,
+		ExternalID: tikklCampaign(m),
 		AccountID:  getStr(m, "orgSubdomain"),
 		Name:       name,
 		URL:        url,
@@ -68,7 +74,7 @@ func tikklPerson(full, email, phone string) Person {
 func tikklTransaction(f *Facts, m object) error {
 	o := &OrderFact{
 		ExternalID:      getStr(m, "orderId"),
-		EventExternalID: getStr(m, "campaignUrl"),
+		EventExternalID: tikklCampaign(m),
 		URL:             getStr(m, "orderUrl"),
 	}
 	if o.ExternalID == "" {
@@ -91,7 +97,7 @@ func tikklTicket(f *Facts, m object) error {
 	at := f.FactAt
 	t := TicketFact{
 		ExternalID:      getStr(m, "ticketId"),
-		EventExternalID: getStr(m, "campaignUrl"),
+		EventExternalID: tikklCampaign(m),
 		OrderExternalID: getStr(m, "orderId"),
 		Quantity:        &one,
 		SoldAt:          &at,

@@ -269,6 +269,15 @@ func TestSignInThrottleSparesKnownDevices(t *testing.T) {
 		}
 		h.advance(throttleWindow + time.Minute)
 
+		// Setting the same password again still lets the user in at once.
+		guesses()
+		if err := SetPassword(context.Background(), store, "admin", testPassword); err != nil {
+			t.Fatal(err)
+		}
+		if code := signIn(h.client(), testPassword); code != http.StatusSeeOther {
+			t.Fatalf("a new browser after set-password with the same password: %d, want signed in", code)
+		}
+
 		const newPassword = "a brand new password"
 		if err := SetPassword(context.Background(), store, "admin", newPassword); err != nil {
 			t.Fatal(err)

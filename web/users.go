@@ -80,7 +80,12 @@ func SetPassword(ctx context.Context, store *models.Store, username, password st
 		return fmt.Errorf("set password: %w", err)
 	}
 	if len(current) == 1 && bcrypt.CompareHashAndPassword([]byte(current[0]), []byte(password)) == nil {
-		return nil // unchanged: keep the user's sessions (FANHOOK_ADMIN_PASSWORD at every start)
+		// Unchanged: keep the user's sessions (FANHOOK_ADMIN_PASSWORD at
+		// every start), but still let a user whom guesses hold back in.
+		if err := forgetUserFailures(db, username); err != nil {
+			return fmt.Errorf("set password: forget failed sign-ins: %w", err)
+		}
+		return nil
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
 	if err != nil {
@@ -101,10 +106,16 @@ func SetPassword(ctx context.Context, store *models.Store, username, password st
 		}
 		// A new password is the way back in for a user whom guesses hold
 		// back: it also ends every device cookie (device.go).
-		_, userKey := throttleKeys("", username)
-		if err := tx.Exec("DELETE FROM login_failures WHERE key IN (?, ?)", userKey, deviceKey(username)).Error; err != nil {
+		if err := forgetUserFailures(tx, username); err != nil {
 			return fmt.Errorf("set password: forget failed sign-ins: %w", err)
 		}
 		return nil
 	})
+}
+
+// forgetUserFailures drops the failed sign-ins counted against a user and
+// their devices (throttle.go).
+func forgetUserFailures(db *gorm.DB, username string) error {
+	_, userKey := throttleKeys("", username)
+	return db.Exec("DELETE FROM login_failures WHERE key IN (?, ?)", userKey, deviceKey(username)).Error
 }
