@@ -134,6 +134,7 @@ func TestSearch(t *testing.T) {
 			{"obrien", id(chloe)},
 			{"renée", id(old)},
 			{"0044 7700 900123", id(ada)},
+			{"+44 (0)7700 900123", id(ada)},
 			{"7700 900123", id(ada)},
 			{"nobody", ""},
 		} {

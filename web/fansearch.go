@@ -67,12 +67,13 @@ func searchBranches(q string) []searchBranch {
 		return []searchBranch{prefix("email", q)}
 	}
 	if phoneLike.MatchString(q) {
+		// "+44 (0)7700 …": the bracketed trunk 0 is not dialled from abroad.
 		digits := strings.Map(func(r rune) rune {
 			if r >= '0' && r <= '9' {
 				return r
 			}
 			return -1
-		}, q)
+		}, strings.ReplaceAll(q, "(0)", ""))
 		if len(digits) >= 3 {
 			out := []searchBranch{prefix("phone", "+"+digits)}
 			switch {
