@@ -135,19 +135,15 @@ func (a *Admin) showEvent(c echo.Context) error {
 	if err := attachSales(ctx, db, events); err != nil {
 		return errInternal("event sales", err)
 	}
-	// Tickets sold per day: ticket lines by their sale time, plus the
-	// tickets of an order its lines do not show yet (report_event_sales
-	// counts those too).
+	// Tickets sold per day: ticket lines by their sale time, plus orders
+	// known without their lines (report_event_sales counts those too).
 	var sold []struct {
 		SoldAt   *time.Time
 		Quantity *int64
 	}
 	if err := db.Raw(`SELECT sold_at, quantity FROM tickets WHERE event_id = ?
-		UNION ALL SELECT o.sold_at, o.ticket_count - COALESCE((SELECT SUM(COALESCE(x.quantity, 0))
-			FROM tickets x WHERE x.order_id = o.id), 0)
-		FROM orders o WHERE o.event_id = ? AND (NOT EXISTS (SELECT 1 FROM tickets x WHERE x.order_id = o.id)
-			OR (o.ticket_count IS NOT NULL AND o.ticket_count > (SELECT SUM(COALESCE(x.quantity, 0)) FROM tickets x WHERE x.order_id = o.id)))`,
-		id, id).Scan(&sold).Error; err != nil {
+		UNION ALL SELECT o.sold_at, o.ticket_count FROM orders o WHERE o.event_id = ?
+		AND NOT EXISTS (SELECT 1 FROM tickets x WHERE x.order_id = o.id)`, id, id).Scan(&sold).Error; err != nil {
 		return errInternal("event sales per day", err)
 	}
 	perDay := map[string]int64{}
