@@ -150,7 +150,8 @@ type FormEntryFact struct {
 	ActivityID string
 	Person     int
 	// Fields is every decoded entry_form field plus extra campaign fields,
-	// exactly as received (values joined with "," when repeated).
+	// exactly as received (values joined with "," when repeated; a form
+	// field named like a campaign field as "entry_form.<name>").
 	Fields     map[string]string
 	DurationMs *int64
 }

@@ -51,6 +51,28 @@ func TestParseTradableBitsFormWithoutActivityID(t *testing.T) {
 	}
 }
 
+// A repeated form key fills the fan with its first value and is kept whole
+// with the entry; a form field named like one of the post's own keeps the
+// post's value under its name and the form's beside it.
+func TestParseTradableBitsRepeatedAndClashingKeys(t *testing.T) {
+	body := []byte(`{"activity_id":"7001","fan_id":"880",
+		"entry_form":"email=col%40example.com&fan_id=999&activity_id=zzz&email=second%40example.com"}`)
+	f, err := ParseTradableBits(body, receivedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.People) != 1 || f.People[0].Email != "col@example.com" {
+		t.Errorf("people %+v, want col@example.com", f.People)
+	}
+	want := map[string]string{
+		"activity_id": "7001", "fan_id": "880", "entry_form.activity_id": "zzz", "entry_form.fan_id": "999",
+		"email": "col@example.com,second@example.com",
+	}
+	if f.FormEntry.ActivityID != "7001" || !reflect.DeepEqual(f.FormEntry.Fields, want) {
+		t.Errorf("entry %s: fields %v, want %v", f.FormEntry.ActivityID, f.FormEntry.Fields, want)
+	}
+}
+
 func TestParseTradableBitsVariants(t *testing.T) {
 	b := mustParse(t, "tradablebits", "submit_form_blank_duration")
 	p := b.People[0]

@@ -21,14 +21,21 @@ func ParseTradableBits(body []byte, receivedAt time.Time) (Facts, error) {
 	if err != nil {
 		return f, fmt.Errorf("tradablebits entry_form: %w", err)
 	}
+	// Every field is kept with the entry: the post's own, and the form's,
+	// repeated keys joined by ",". A form field named like one of the
+	// post's (a designer's "activity_id") is kept as "entry_form.<name>":
+	// the post's ids are the ones fanhook keys the entry and the fan by.
 	fields := make(map[string]string, len(form)+len(m))
-	for k, v := range form {
-		fields[k] = v
-	}
 	for k, v := range m {
-		if _, taken := fields[k]; !taken && k != "entry_form" {
+		if k != "entry_form" {
 			fields[k] = jsonText(v)
 		}
+	}
+	for k, vs := range form {
+		if _, taken := fields[k]; taken {
+			k = "entry_form." + k
+		}
+		fields[k] = strings.Join(vs, ",")
 	}
 	fe := &FormEntryFact{ActivityID: getStr(m, "activity_id"), Fields: fields}
 	if fe.ActivityID == "" {
@@ -54,15 +61,13 @@ func ParseTradableBits(body []byte, receivedAt time.Time) (Facts, error) {
 }
 
 // entryForm decodes entry_form, documented as a URL-encoded string but
-// accepted as an already-decoded object too. Repeated keys are joined by ",".
-func entryForm(v any) (map[string]string, error) {
-	out := map[string]string{}
+// accepted as an already-decoded object too, into each key's values.
+func entryForm(v any) (map[string][]string, error) {
+	out := map[string][]string{}
 	switch x := v.(type) {
 	case nil:
 	case string:
-		for k, vs := range parseForm(x) {
-			out[k] = strings.Join(vs, ",")
-		}
+		out = parseForm(x)
 	case map[string]any:
 		for k, e := range x {
 			if list, ok := e.([]any); ok {
@@ -70,15 +75,25 @@ func entryForm(v any) (map[string]string, error) {
 				for i, p := range list {
 					parts[i] = jsonText(p)
 				}
-				out[k] = strings.Join(parts, ",")
+				out[k] = parts
 			} else {
-				out[k] = jsonText(e)
+				out[k] = []string{jsonText(e)}
 			}
 		}
 	default:
 		return nil, fmt.Errorf("unexpected JSON %T", v)
 	}
 	return out, nil
+}
+
+// firstFilled is the first value that is not blank, trimmed.
+func firstFilled(vs []string) string {
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // parseForm is url.ParseQuery without its all-or-nothing error: a stray
@@ -123,7 +138,7 @@ var formKeys = map[string]string{
 
 // formPerson fills a person from the known form fields and returns the
 // marketing consent they state ("" when none).
-func formPerson(form map[string]string) (Person, string) {
+func formPerson(form map[string][]string) (Person, string) {
 	byAttr := map[string]string{}
 	// Sorted keys make the pick deterministic when two fields map to one
 	// attribute ("Email" and "email_address").
@@ -135,7 +150,7 @@ func formPerson(form map[string]string) (Person, string) {
 	for _, k := range keys {
 		nk := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(k)))
 		attr, ok := formKeys[nk]
-		v := strings.TrimSpace(form[k])
+		v := firstFilled(form[k]) // a repeated key's first value fills the fan
 		if !ok || v == "" {
 			continue
 		}
