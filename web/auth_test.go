@@ -7,10 +7,12 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fanhook/fanhook/models"
 	"github.com/fanhook/fanhook/models/storetest"
@@ -379,6 +381,43 @@ func TestEnsureAdmin(t *testing.T) {
 		}
 		if err := SetPassword(ctx, store, "ops", "short"); err == nil {
 			t.Error("a 5-character password was accepted")
+		}
+	})
+}
+
+// Replicas starting together on a new database: one of them prints the
+// generated password, and it is the one that signs in.
+func TestEnsureAdminOnceAcrossReplicas(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		const replicas = 4
+		passwords := make(chan string, replicas)
+		var wg gosync.WaitGroup
+		for range replicas {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pw, err := EnsureAdmin(context.Background(), store, "")
+				if err != nil {
+					t.Error(err)
+				}
+				passwords <- pw
+			}()
+		}
+		wg.Wait()
+		close(passwords)
+		var printed []string
+		for pw := range passwords {
+			if pw != "" {
+				printed = append(printed, pw)
+			}
+		}
+		if len(printed) != 1 {
+			t.Fatalf("%d replicas printed a password, want 1", len(printed))
+		}
+		var hash string
+		store.Read.Raw("SELECT password_hash FROM admin_users WHERE username = 'admin'").Scan(&hash)
+		if bcrypt.CompareHashAndPassword([]byte(hash), []byte(printed[0])) != nil {
+			t.Error("the printed password does not sign in")
 		}
 	})
 }

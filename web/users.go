@@ -39,9 +39,22 @@ func EnsureAdmin(ctx context.Context, store *models.Store, envPassword string) (
 	if n > 0 {
 		return "", nil
 	}
+	// Replicas starting together on a new database each get here: only
+	// the one whose insert lands prints its password; the others would
+	// print one that does not work.
 	generated = generatePassword()
-	if err := SetPassword(ctx, store, DefaultAdmin, generated); err != nil {
-		return "", err
+	hash, err := bcrypt.GenerateFromPassword([]byte(generated), bcryptCost)
+	if err != nil {
+		return "", fmt.Errorf("create admin user: %w", err)
+	}
+	now := time.Now().UTC()
+	res := store.DB.WithContext(ctx).Exec(`INSERT INTO admin_users (username, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (username) DO NOTHING`, DefaultAdmin, string(hash), now, now)
+	if res.Error != nil {
+		return "", fmt.Errorf("create admin user: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return "", nil
 	}
 	return generated, nil
 }
