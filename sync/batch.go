@@ -33,6 +33,7 @@ type outcome struct {
 	d      claimedDelivery
 	status string
 	err    error
+	kept   bool // purged: nothing applied, and the row keeps its status and error
 }
 
 func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Duration, q string, args ...any) (n int, lastID int64, err error) {
@@ -195,7 +196,7 @@ func (w *Worker) reportOutcomes(outcomes []outcome) {
 			w.log.Warn().Int64("delivery_id", o.d.ID).Str("provider", o.d.Provider).Str("status", o.status).
 				Msg("delivery not applied: " + safeError(o.err))
 		}
-		if w.opts.OnDone != nil && o.status != models.StatusPending {
+		if w.opts.OnDone != nil && o.status != models.StatusPending && !o.kept {
 			w.opts.OnDone(o.d.Provider, o.status)
 		}
 	}
@@ -275,6 +276,9 @@ func (w *Worker) applyOne(tx *sqlTx, p parsedDelivery, careful bool, now time.Ti
 	o := outcome{d: d, status: models.StatusProcessed}
 	switch {
 	case p.skip:
+		// Replaying an ignored delivery whose body was purged must not
+		// call it processed, nor wipe why an erasure ignored it.
+		o.kept = true
 		return o, nil
 	case p.err != nil:
 		o.status, o.err = models.StatusFailed, p.err
@@ -319,6 +323,9 @@ func (w *Worker) applyFacts(tx *sqlTx, p parsedDelivery, now time.Time) error {
 func markDeliveries(tx *sqlTx, outcomes []outcome, now time.Time) error {
 	ok := map[string][]int64{}
 	for _, o := range outcomes {
+		if o.kept {
+			continue
+		}
 		if o.err == nil {
 			ok[o.status] = append(ok[o.status], o.d.ID)
 			continue
