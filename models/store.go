@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		return openPostgres(ctx, databaseURL, opts)
 	default:
-		return nil, fmt.Errorf("database URL must start with sqlite: or postgres:// (got %q)", redactURL(databaseURL))
+		return nil, fmt.Errorf("database URL must start with sqlite: or postgres:// (got %q)", RedactURL(databaseURL))
 	}
 }
 
@@ -142,7 +143,7 @@ func openPostgres(ctx context.Context, databaseURL string, opts Options) (*Store
 	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
 	db, err := gorm.Open(postgres.Open(databaseURL), cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres %s: %w", redactURL(databaseURL), err)
+		return nil, fmt.Errorf("open postgres %s: %w", RedactURL(databaseURL), err)
 	}
 	sqlDB, _ := db.DB()
 	// Idle = open: a burst should not pay for new connections.
@@ -151,7 +152,7 @@ func openPostgres(ctx context.Context, databaseURL string, opts Options) (*Store
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("open postgres %s: %w", redactURL(databaseURL), err)
+		return nil, fmt.Errorf("open postgres %s: %w", RedactURL(databaseURL), err)
 	}
 	return &Store{DB: db, Read: db, Dialect: DialectPostgres, URL: databaseURL}, nil
 }
@@ -223,21 +224,35 @@ func (s *Store) ReadSQL() *sql.DB {
 	return sqlDB
 }
 
-// redactURL hides a password in a database URL before it reaches a
-// message: in its user part, or as libpq's password parameter.
-func redactURL(raw string) string {
+// RedactURL hides a password in a database setting before it reaches a
+// message: in a URL's user part, as libpq's password parameter, or as
+// password=… in a key/value connection string.
+func RedactURL(raw string) string {
+	if !strings.Contains(raw, "://") {
+		return keyValuePassword.ReplaceAllString(raw, "${1}xxxxx")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return raw
+		return "(unparseable URL)"
 	}
+	changed := false
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			changed = true
 		}
 	}
 	if q := u.Query(); q.Has("password") {
 		q.Set("password", "xxxxx")
 		u.RawQuery = q.Encode()
+		changed = true
+	}
+	if !changed {
+		return raw // as written: url.String would not give it back exactly
 	}
 	return u.String()
 }
+
+// keyValuePassword finds the password of a libpq key/value string
+// ("host=db password=secret" or password='a secret').
+var keyValuePassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)

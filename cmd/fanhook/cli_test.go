@@ -148,3 +148,13 @@ func TestCLI(t *testing.T) {
 		t.Errorf("set-password: %q %q exit %d", out, errOut, code)
 	}
 }
+
+// A database that cannot be opened stops serve with one line that names
+// the variable, and exit status 1.
+func TestServeNamesTheDatabaseItCannotOpen(t *testing.T) {
+	env := map[string]string{"FANHOOK_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "missing", "dir", "f.db")}
+	_, errOut, code := runCLI(t, env, "", "serve", "--addr", "127.0.0.1:0")
+	if code != 1 || !strings.HasPrefix(errOut, "fanhook: FANHOOK_DATABASE_URL: ") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -221,10 +221,10 @@ func parseDatabaseURL(c *Config, v string) error {
 			return errors.New("is not a valid postgres:// URL")
 		}
 		if u.Host == "" && u.Query().Get("host") == "" {
-			return fmt.Errorf("%q has no host", redactDatabaseURL(v))
+			return fmt.Errorf("%q has no host", models.RedactURL(v))
 		}
 	default:
-		return fmt.Errorf("%q must start with sqlite:, postgres:// or postgresql://", redactDatabaseURL(v))
+		return fmt.Errorf("%q must start with sqlite:, postgres:// or postgresql://", models.RedactURL(v))
 	}
 	c.DatabaseURL = v
 	return nil
@@ -329,30 +329,3 @@ func describeDatabase(raw string) string {
 	return u.String()
 }
 
-// redactDatabaseURL hides a password in a database URL, whether in the
-// userinfo or the password query parameter.
-func redactDatabaseURL(raw string) string {
-	if !strings.Contains(raw, "://") {
-		return raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	changed := false
-	if u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			changed = true
-		}
-	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-		changed = true
-	}
-	if !changed {
-		return raw
-	}
-	return u.String()
-}

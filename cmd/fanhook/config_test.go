@@ -123,6 +123,8 @@ func TestConfigErrors(t *testing.T) {
 			`FANHOOK_ADDR: ":99999" has no valid port`},
 		{"database scheme", map[string]string{"FANHOOK_DATABASE_URL": "mysql://u:topsecret@h/db"}, nil,
 			`FANHOOK_DATABASE_URL: "mysql://u:xxxxx@h/db" must start with sqlite:, postgres:// or postgresql://`},
+		{"database key/value", map[string]string{"FANHOOK_DATABASE_URL": "host=127.0.0.1 password='top secret' user=fan"}, nil,
+			`FANHOOK_DATABASE_URL: "host=127.0.0.1 password=xxxxx user=fan" must start with sqlite:, postgres:// or postgresql://`},
 		{"database sqlite path", map[string]string{"FANHOOK_DATABASE_URL": "sqlite:"}, nil,
 			`FANHOOK_DATABASE_URL: sqlite: needs a file path`},
 		{"database postgres host", map[string]string{"FANHOOK_DATABASE_URL": "postgres://"}, nil,

@@ -255,7 +255,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 func openStore(ctx context.Context, cfg *Config) (*models.Store, error) {
 	store, err := models.Open(ctx, cfg.DatabaseURL, models.Options{MaxConns: cfg.DatabaseMaxConns})
 	if err != nil {
-		return nil, err
+		// Named like a bad value, so the operator knows where to look; the
+		// exit status stays 1, since a database that is down may come back.
+		return nil, fmt.Errorf("FANHOOK_DATABASE_URL: %w", err)
 	}
 	return store, nil
 }
