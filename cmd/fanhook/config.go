@@ -328,4 +328,3 @@ func describeDatabase(raw string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
-
