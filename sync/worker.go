@@ -298,7 +298,7 @@ func safeError(err error) string {
 // ReplayFilter picks deliveries to normalize again.
 type ReplayFilter struct {
 	ID       int64
-	Status   string // failed, pending, all (default failed; ignored too with all)
+	Status   string // failed, pending, all (default: failed, or any status with ID; ignored too with all)
 	Provider string
 }
 
@@ -312,11 +312,12 @@ func (w *Worker) Replay(ctx context.Context, f ReplayFilter) (int, error) {
 		args = append(args, f.ID)
 	}
 	switch f.Status {
-	case "", models.StatusFailed:
+	case "":
+		// The default: the failed ones, or the one delivery asked for by id.
 		if f.ID == 0 {
 			conds = append(conds, "status = 'failed'")
 		}
-	case models.StatusPending, models.StatusProcessed, models.StatusIgnored:
+	case models.StatusFailed, models.StatusPending, models.StatusProcessed, models.StatusIgnored:
 		conds = append(conds, "status = ?")
 		args = append(args, f.Status)
 	case "all":

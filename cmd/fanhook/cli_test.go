@@ -124,6 +124,10 @@ func TestCLI(t *testing.T) {
 	if out, errOut, code := runCLI(t, env, "", "replay", "--id", "1"); code != 0 || out != "replayed 1 delivery\n" {
 		t.Errorf("replay --id: %q %q exit %d", out, errOut, code)
 	}
+	// --status filters --id too: delivery 1 was processed, not failed.
+	if out, errOut, code := runCLI(t, env, "", "replay", "--id", "1", "--status", "failed"); code != 0 || out != "replayed 0 deliveries\n" {
+		t.Errorf("replay --id 1 --status failed: %q %q exit %d", out, errOut, code)
+	}
 	if out, errOut, code := runCLI(t, env, "", "replay", "--id", "99999"); code != 1 || out != "" ||
 		errOut != "fanhook replay: no delivery has id 99999\n" {
 		t.Errorf("replay --id of no delivery: %q %q exit %d, want exit 1 saying so", out, errOut, code)
