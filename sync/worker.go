@@ -336,6 +336,14 @@ func (w *Worker) Replay(ctx context.Context, f ReplayFilter) (int, error) {
 	var after int64
 	for {
 		q := claimSelect + ` WHERE ` + where + ` AND id > ? ORDER BY id LIMIT ?`
+		if w.store.Dialect == models.DialectPostgres {
+			// Locked at the claim, before the model lock, as a worker locks
+			// its own: a replay that took the model lock and then waited
+			// for rows a worker held, while the worker waited for the model
+			// lock, ended in a deadlock. A row a worker holds is being
+			// applied by it, and is skipped.
+			q += " FOR UPDATE SKIP LOCKED"
+		}
 		n, last, err := w.applyClaimed(ctx, w.opts.MaxBatchTime, q, append(append([]any{}, args...), after, w.opts.BatchSize)...)
 		total += n
 		if err != nil {
