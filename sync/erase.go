@@ -45,6 +45,26 @@ func EraseFan(ctx context.Context, store *models.Store, fanID int64, at time.Tim
 	if err := applyPendingNaming(ctx, store, fanID, at); err != nil {
 		return err
 	}
+	// On PostgreSQL the erasure takes the model lock and then scrubs rows a
+	// worker may hold: a pending delivery naming the fan that arrived
+	// meanwhile, whose worker waits for the model lock. PostgreSQL ends one
+	// of the two with a deadlock; the worker retries its batch, and the
+	// erasure is tried again here.
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err = eraseFanOnce(ctx, store, fanID, at); err == nil || !isDeadlock(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// isDeadlock tells a transaction PostgreSQL ended to break a deadlock.
+func isDeadlock(err error) bool {
+	return strings.Contains(err.Error(), "SQLSTATE 40P01")
+}
+
+func eraseFanOnce(ctx context.Context, store *models.Store, fanID int64, at time.Time) error {
 	tx, err := beginSQLTx(ctx, store)
 	if err != nil {
 		return fmt.Errorf("erase fan %d: begin: %w", fanID, err)

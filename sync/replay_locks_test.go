@@ -68,3 +68,46 @@ func TestReplayBesideALiveWorker(t *testing.T) {
 		t.Errorf("%d deliveries not processed (%v)", pending, err)
 	}
 }
+
+// An erasure on PostgreSQL while a worker applies a delivery naming the fan
+// that just arrived: the worker holds that delivery and waits for the model
+// lock, which the erasure holds while it scrubs that same delivery.
+// PostgreSQL breaks the deadlock by ending one of them; both must finish.
+func TestEraseBesideALiveWorker(t *testing.T) {
+	store := storetest.Open(t, models.DialectPostgres)
+	ingest(t, store, delivery{"fixr", []byte(`{"event":"customer_updated","message_id":"e1",
+		"created":"2024-01-01T00:00:00Z","payload":{"email":"gone@example.com","user_uuid":"u-gone"}}`)})
+	var fanID int64
+	if err := store.Read.Raw("SELECT fan_id FROM report_fans").Row().Scan(&fanID); err != nil {
+		t.Fatal(err)
+	}
+	accept(t, store, delivery{"fixr", []byte(`{"event":"customer_updated","message_id":"e2",
+		"created":"2024-02-01T00:00:00Z","payload":{"email":"gone@example.com","first_name":"Late"}}`)})
+
+	claimed := make(chan struct{})
+	var once gosync.Once
+	worker := sync.NewWorker(store, zerolog.Nop(), sync.WorkerOptions{})
+	sync.AfterClaim(worker, func() {
+		once.Do(func() {
+			close(claimed)
+			time.Sleep(500 * time.Millisecond) // the erasure takes the model lock meanwhile
+		})
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() {
+		_, err := worker.Drain(ctx)
+		drained <- err
+	}()
+	<-claimed
+	if err := sync.EraseFan(ctx, store, fanID, time.Now()); err != nil {
+		t.Errorf("erase: %v", err)
+	}
+	<-drained // the worker's batch may be the one PostgreSQL ended; it is retried
+	drain(t, store)
+	var left int64
+	if err := store.Read.Raw("SELECT COUNT(*) FROM deliveries WHERE body IS NOT NULL").Row().Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d bodies naming the erased fan left (%v)", left, err)
+	}
+}
