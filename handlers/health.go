@@ -20,7 +20,8 @@ func healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers 200 when the database answers within readyTimeout.
+// readyz answers 200 when the database answers within readyTimeout and
+// holds fanhook's tables.
 func readyz(store *models.Store) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if store == nil {
@@ -30,6 +31,11 @@ func readyz(store *models.Store) echo.HandlerFunc {
 		defer cancel()
 		if err := store.Ping(ctx); err != nil {
 			return renderError(c, newError(http.StatusServiceUnavailable, "database unavailable", err))
+		}
+		// A database that answers but lost fanhook's tables (dropped and
+		// created again, a SQLite file deleted) cannot store a delivery.
+		if err := store.Read.WithContext(ctx).Exec("SELECT 1 FROM deliveries WHERE id = 0").Error; err != nil {
+			return renderError(c, newError(http.StatusServiceUnavailable, "database has no deliveries table", err))
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	}

@@ -49,7 +49,7 @@ func RequestLogger(base zerolog.Logger) echo.MiddlewareFunc {
 			}
 			ev.Str("method", req.Method).
 				Str("route", c.Path()).
-				Str("path", req.URL.Path).
+				Str("path", loggablePath(req.URL.Path)).
 				Int("status", res.Status).
 				Dur("duration", time.Since(start)).
 				Int64("bytes_in", req.ContentLength).
@@ -58,6 +58,21 @@ func RequestLogger(base zerolog.Logger) echo.MiddlewareFunc {
 			return nil
 		}
 	}
+}
+
+// loggablePath is the request's path, unless it holds characters that a
+// typed email, phone or name brings ("/admin/fans/ada@example.com",
+// "+44…", a space): a fan's personal data never reaches a log.
+func loggablePath(path string) string {
+	for _, r := range path {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case r == '/', r == '.', r == '_', r == '-':
+		default:
+			return "(withheld)"
+		}
+	}
+	return path
 }
 
 // saneRequestID accepts an incoming id only if it is short and plain, so a

@@ -92,6 +92,32 @@ func TestReadyzWhenDatabaseGone(t *testing.T) {
 	wantStatus(t, s.get(t, "/healthz"), http.StatusOK)
 }
 
+// A database that answers but lost fanhook's tables cannot store anything:
+// not ready. Load balancers that check with HEAD get the same answers.
+func TestReadyzWithoutTables(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		s := newTestServer(t, store, testSecrets())
+		head := func(path string) int {
+			req, _ := http.NewRequest(http.MethodHead, s.URL+path, nil)
+			return do(t, req).Status
+		}
+		if code := head("/readyz"); code != http.StatusOK {
+			t.Errorf("HEAD /readyz: %d", code)
+		}
+		if err := store.DB.Exec("ALTER TABLE deliveries RENAME TO deliveries_gone").Error; err != nil {
+			t.Fatal(err)
+		}
+		wantError(t, s.get(t, "/readyz"), http.StatusServiceUnavailable)
+		if code := head("/readyz"); code != http.StatusServiceUnavailable {
+			t.Errorf("HEAD /readyz without tables: %d", code)
+		}
+		if code := head("/healthz"); code != http.StatusOK {
+			t.Errorf("HEAD /healthz: %d", code)
+		}
+	})
+}
+
 // The log carries no token, secret, signature, query string or email, and
 // every line a request writes carries its request id.
 func TestLogsHoldNoSecrets(t *testing.T) {
@@ -117,11 +143,14 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	wantError(t, s.post(t, "/webhooks/fixr", []byte(`["`+email+`"]`), bearer("fixr-old-token")), http.StatusBadRequest)
 	wantError(t, s.post(t, "/webhooks/fixr", []byte(`{"`+email+``), map[string]string{"Authorization": "Bearer guessed-token-2"}),
 		http.StatusUnauthorized)
+	// An email or phone typed into a path is withheld from the line.
+	s.get(t, "/admin/fans/"+email)
+	s.get(t, "/webhooks/+447700900123")
 
 	logs := s.logs.String()
 	for _, secret := range []string{
 		"vibes-old-token", "tb-new-token", "fixr-new-token", "fixr-old-token", "tikkl-old-secret", "tikkl-new-secret",
-		"guessed-token", "token=", email, "example.com", fmt.Sprintf("%x", tikklMAC("tikkl-old-secret", body)),
+		"guessed-token", "token=", email, "example.com", "7700900123", fmt.Sprintf("%x", tikklMAC("tikkl-old-secret", body)),
 	} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("log holds %q:\n%s", secret, logs)

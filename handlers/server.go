@@ -33,6 +33,8 @@ func Register(e *echo.Echo, d Deps) {
 	e.POST("/webhooks/:provider", w.ingestDelivery)
 
 	e.GET("/healthz", healthz)
+	e.HEAD("/healthz", healthz) // some load balancers check with HEAD
 	e.GET("/readyz", readyz(d.Store))
+	e.HEAD("/readyz", readyz(d.Store))
 	e.GET("/metrics", metricsHandler(d.Gatherer))
 }
