@@ -69,8 +69,11 @@ var dateLayouts = []string{
 
 // ParseDate normalizes a birth date to YYYY-MM-DD. A datetime keeps the
 // calendar date it names in its own zone: converting "1991-05-11T00:00+02:00"
-// to UTC would move a birthday to the day before.
-func ParseDate(s string) (string, error) { return parseDate(s, dateLayouts) }
+// to UTC would move a birthday to the day before. A date that cannot be
+// day first ("05/13/1991") is read month first, as it can only be meant.
+func ParseDate(s string) (string, error) { return parseDate(s, dayFirstLayouts) }
+
+var dayFirstLayouts = append(dateLayouts[:len(dateLayouts):len(dateLayouts)], "1/2/2006")
 
 // ParseDateMonthFirst is ParseDate for an American provider (Vibes):
 // "08/09/1988" is August 9th. A date that cannot be month first

@@ -62,7 +62,8 @@ func TestParseDate(t *testing.T) {
 		{"1991-05-11T23:30:00-05:00", "1991-05-11", false},
 		{"1991-05-11T10:00:00UTC", "1991-05-11", false},
 		{" 1991-05-11 ", "1991-05-11", false},
-		{"05/13/1991", "", true}, // US order: month 13 does not exist
+		{"05/13/1991", "1991-05-13", false}, // can only be month first
+		{"13/13/1991", "", true},
 		{"1991-02-30", "", true},
 		{"not-a-date", "", true},
 		{"", "", true},
