@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"net/mail"
 	"strings"
 	gosync "sync"
 	"unicode"
@@ -17,6 +18,12 @@ func NormalizeEmail(s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) > 320 || !utf8.ValidString(s) {
 		return ""
+	}
+	if strings.HasSuffix(s, ">") {
+		// "Ron Weasley <ron@example.com>", as a mail client copies it.
+		if a, err := mail.ParseAddress(s); err == nil {
+			s = a.Address
+		}
 	}
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "mailto:"), "MAILTO:")
 	s = strings.ToLower(norm.NFC.String(s))

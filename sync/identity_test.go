@@ -22,6 +22,11 @@ func TestNormalizeEmail(t *testing.T) {
 		{"jane doe@example.com", ""},
 		{"a@b.com, c@d.com", ""},
 		{"\xff@example.com", ""},
+		{"Ron Weasley <Ron.Weasley@Hogwarts.co>", "ron.weasley@hogwarts.co"},
+		{`"Weasley, Ron" <ron@hogwarts.co>`, "ron@hogwarts.co"},
+		{"<ron@hogwarts.co>", "ron@hogwarts.co"},
+		{"Ron <not an email>", ""},
+		{"Ron <a@b.com>, Hermione <c@d.com>", ""},
 	}
 	for _, tt := range tests {
 		if got := NormalizeEmail(tt.in); got != tt.want {
