@@ -1,6 +1,9 @@
 package handlers_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -134,5 +137,44 @@ func TestBodyWithByteOrderMark(t *testing.T) {
 		if d := s.delivery(t, wantStored(t, r, "accepted")); string(d.Body) != string(tikklBody(99)) {
 			t.Errorf("stored Tikkl body %q", d.Body)
 		}
+	})
+}
+
+// A body a sender's HTTP client compressed after signing it is taken as
+// the JSON it was; decoded, it answers to the body limit.
+func TestCompressedBodies(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, store *models.Store) {
+		s := newTestServer(t, store, testSecrets())
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		body := tikklBody(7)
+		zw.Write(body)
+		zw.Close()
+		r := s.post(t, "/webhooks/tikkl", gz.Bytes(), map[string]string{
+			"Content-Encoding": "gzip", "X-Tikkl-Signature": hex.EncodeToString(tikklMAC("tikkl-new-secret", body))})
+		if d := s.delivery(t, wantStored(t, r, "accepted")); string(d.Body) != string(body) {
+			t.Errorf("stored %q, want the JSON %q", d.Body, body)
+		}
+
+		var zl bytes.Buffer
+		zlw := zlib.NewWriter(&zl)
+		fixr := fixrBody("m-deflate", "customer_updated")
+		zlw.Write(fixr)
+		zlw.Close()
+		wantStored(t, s.post(t, "/webhooks/fixr", zl.Bytes(), map[string]string{
+			"Content-Encoding": "deflate", "Authorization": "Bearer fixr-old-token"}), "accepted")
+
+		// 2 MiB of spaces inside a JSON object compress to a few KiB.
+		var bomb bytes.Buffer
+		bw := gzip.NewWriter(&bomb)
+		bw.Write([]byte(`{"message_id":"bomb","event":"x","pad":"`))
+		bw.Write(bytes.Repeat([]byte(" "), 2<<20))
+		bw.Write([]byte(`"}`))
+		bw.Close()
+		wantError(t, s.post(t, "/webhooks/fixr", bomb.Bytes(), map[string]string{
+			"Content-Encoding": "gzip", "Authorization": "Bearer fixr-old-token"}), http.StatusRequestEntityTooLarge)
+		wantError(t, s.post(t, "/webhooks/fixr", []byte("not gzip"), map[string]string{
+			"Content-Encoding": "gzip", "Authorization": "Bearer fixr-old-token"}), http.StatusBadRequest)
 	})
 }
