@@ -49,6 +49,7 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 			return 0, 0, err
 		}
 		if len(batch) == 0 {
+			w.behind.Store(0)
 			return 0, 0, nil
 		}
 		w.awaitAhead()
@@ -137,6 +138,8 @@ func (w *Worker) applyParsed(tx *sqlTx, parsed []parsedDelivery, careful bool, m
 	if len(parsed) > 0 {
 		yieldAfter = w.yieldAfter(parsed[0].d.ReceivedAt)
 		w.behind.Store(int64(w.opts.Now().Sub(parsed[0].d.ReceivedAt)))
+	} else {
+		w.behind.Store(0) // nothing pending: not behind
 	}
 	for i, p := range parsed {
 		if tx.cache != nil && i >= prefetched {

@@ -35,6 +35,10 @@ type InboxOptions struct {
 	// 3,000/s on PostgreSQL (one fsync per commit) with it running.
 	Linger      time.Duration
 	LingerBatch int
+	// Pace, when set, is asked before each commit for how long to let
+	// deliveries gather first: backpressure while normalization is far
+	// behind (serve, on PostgreSQL).
+	Pace func() time.Duration
 }
 
 // Inbox commits raw deliveries with group commit: one writer goroutine takes
@@ -167,6 +171,11 @@ func (i *Inbox) writeLoop() {
 		case <-i.stop:
 			i.drainOnStop()
 			return
+		}
+		if i.opts.Pace != nil {
+			if d := i.opts.Pace(); d > 0 {
+				time.Sleep(d) // more gather for this commit meanwhile
+			}
 		}
 		i.commitBatch(first)
 	}

@@ -114,8 +114,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		workerOpts.Idle = func() bool { return inbox.IdleFor(100 * time.Millisecond) }
 	}
 	m.worker = fansync.NewWorker(m.store, m.Log.With().Str("component", "worker").Logger(), workerOpts)
-	inbox = fansync.NewInbox(m.store, m.Log.With().Str("component", "inbox").Logger(),
-		fansync.InboxOptions{OnCommit: m.worker.Wake})
+	inboxOpts := fansync.InboxOptions{OnCommit: m.worker.Wake}
+	if m.store.Dialect == models.DialectPostgres {
+		// SQLite's worker takes its turns on the one writer (Yield);
+		// PostgreSQL's needs the inbox to leave it room (InboxPace).
+		inboxOpts.Pace = m.worker.InboxPace
+	}
+	inbox = fansync.NewInbox(m.store, m.Log.With().Str("component", "inbox").Logger(), inboxOpts)
 	m.inbox = inbox
 	m.inbox.Start()
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
