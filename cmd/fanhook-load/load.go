@@ -85,7 +85,7 @@ func (l *loader) worker(ctx context.Context, w int, st *stats) {
 	g := newGenerator(l.pool, l.seed, w, l.weights, l.tokens[provTikkl])
 	// The next body is built before its send time, so generation stays out of the latency.
 	req := g.next()
-	for ctx.Err() == nil && time.Now().Before(l.end) {
+	for ctx.Err() == nil && (l.rate > 0 || time.Now().Before(l.end)) {
 		i := l.claims.Add(1) - 1
 		if l.requests > 0 && i >= l.requests {
 			return
@@ -94,9 +94,12 @@ func (l *loader) worker(ctx context.Context, w int, st *stats) {
 		if l.rate > 0 {
 			// Open loop: request i is due at t0 + i/rate whatever happened before. Timing
 			// from that due time, not from when a busy worker got round to it, keeps a
-			// stalled server's queueing in the numbers (no coordinated omission).
+			// stalled server's queueing in the numbers (no coordinated omission). A
+			// request due before the end is sent even after it, when the target fell
+			// behind: left out, the slowest requests would be missing from the
+			// percentiles. Past twice the duration the rest count as never sent.
 			start = l.t0.Add(time.Duration(float64(i) * float64(time.Second) / l.rate))
-			if !start.Before(l.end) || !sleepUntil(ctx, start) || !time.Now().Before(l.end) {
+			if !start.Before(l.end) || !sleepUntil(ctx, start) || time.Now().After(l.end.Add(l.duration)) {
 				return
 			}
 		}

@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	sp := cfg.spec
 	for i, env := range tokenEnv {
-		if sp.weights[i] > 0 && sp.tokens[i] == "" {
+		if sp.weights[i] > 0 && sp.tokens[i] == "" && cfg.importFile == "" { // an import sends nothing
 			fmt.Fprintf(stderr, "fanhook-load: warning: %s has no secret (--%s or $%s): the target will answer 401/404\n",
 				providerNames[i], tokenFlag(i), env)
 		}
