@@ -92,10 +92,11 @@ func (w *Worker) applyBatch(ctx context.Context, careful bool, maxTime time.Dura
 	if err := lockModelForBatch(tx); err != nil {
 		return 0, 0, err
 	}
-	// A claim that locked nothing (SQLite's, before the writer; a
-	// replay's) may hold deliveries another worker applied since
-	// (batch_claimed.go). Claimed again now, no other worker can apply.
-	if q != lockedPendingQuery {
+	// SQLite's claim, read before the writer, locked nothing: it may hold
+	// deliveries another worker applied since (batch_claimed.go). Claimed
+	// again now, no other worker can apply. PostgreSQL's claims, a
+	// worker's and a replay's, lock their rows before the model lock.
+	if w.store.Dialect == models.DialectSQLite {
 		stale, err := claimIsStale(tx, parsed)
 		if err != nil {
 			return 0, 0, err
