@@ -135,6 +135,22 @@ const (
 	ConsentMarketingSoftOut  = "soft_opt_out"
 )
 
+// isStatusWord accepts a consent status a provider did not document (a
+// Vibes participant EXPIRED, a FIXR preference it added later) as long as
+// it reads as one: the ledger keeps what the provider said, and only a
+// value that cannot be a status is refused.
+func isStatusWord(s string) bool {
+	if len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
 // ConsentFact is one observed consent state for a person and topic.
 type ConsentFact struct {
 	Person int

@@ -148,21 +148,6 @@ func vibesList(f *Facts, m, legacy object) error {
 	return nil
 }
 
-// isStatusWord accepts a status Vibes did not document (EXPIRED, say) as
-// long as it reads as one: the ledger keeps what the provider said, and
-// only a value that cannot be a status fails the delivery.
-func isStatusWord(s string) bool {
-	if len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		if (r < 'a' || r > 'z') && r != '_' {
-			return false
-		}
-	}
-	return true
-}
-
 // addConsent records a consent at the delivery's fact time (event_date), not
 // opt_in_date, so every consent of one provider orders on the same clock;
 // the provider's own dates stay in Detail.
